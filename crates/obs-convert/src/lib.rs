@@ -1,1 +1,32 @@
+//! Pure format work of obs: detection, conversion and stream encoding. No I/O, no async, no clocks but the ones
+//! callers pass in.
+//!
+//! Owns:
+//! - [`ingress`]: raw body → (detected format, validated internal request) — [`detect`], [`validate`] (OpenAI),
+//!   [`claude_in`] (Bedrock Claude body), [`titan_in`] (Bedrock Titan body);
+//! - [`target`]: `?target_format=` and the non-stream answers in Claude ([`claude_out`]) and Titan ([`titan_out`]) shape;
+//! - [`stream`]: encoders from internal chunks to the OpenAI SSE, Anthropic event and Titan chunk transcripts;
+//! - [`bedrock`]: the Claude and Titan InvokeModel bodies built from the internal request, and their responses and
+//!   stream events parsed back into internal responses and chunks; finish-reason mapping ([`finish`]).
+//!
+//! The internal representation is the OpenAI type set of `obs-models`. Every function returns a typed
+//! [`ConvertError`] carrying the OpenAI `code` and `param` of contract §2 — never a panic.
+//!
+//! Must not import: obs-adapters and anything above it, the AWS SDK, reqwest, hyper, tokio.
+#![forbid(unsafe_code)]
 
+pub mod bedrock;
+pub mod claude_in;
+pub mod claude_out;
+pub mod detect;
+mod error;
+pub mod finish;
+pub mod ids;
+pub mod ingress;
+pub mod stream;
+pub mod target;
+pub mod titan_in;
+pub mod titan_out;
+pub mod validate;
+
+pub use error::ConvertError;

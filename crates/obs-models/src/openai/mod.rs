@@ -15,7 +15,7 @@ pub use message::{
     ToolMessage, UserMessage,
 };
 pub use models::{ModelInfo, ModelList};
-pub use request::{ChatCompletionRequest, ClaudeIngress, Stop, StreamOptions};
+pub use request::{ChatCompletionRequest, ClaudeIngress, Stop, StreamOptions, TitanIngress};
 pub use response::{ChatCompletionResponse, Choice, ResponseMessage, Usage};
 pub use tool::{FunctionDefinition, FunctionName, NamedToolChoice, Tool, ToolChoice, ToolChoiceMode};
 

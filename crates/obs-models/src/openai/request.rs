@@ -50,6 +50,9 @@ pub struct ChatCompletionRequest {
     /// What a Bedrock Claude body carried that OpenAI has no field for; never serialised.
     #[serde(skip)]
     pub claude: Option<ClaudeIngress>,
+    /// Set when the request arrived as a Bedrock Titan body; never serialised.
+    #[serde(skip)]
+    pub titan: Option<TitanIngress>,
 }
 
 impl ChatCompletionRequest {
@@ -71,6 +74,7 @@ impl ChatCompletionRequest {
             parallel_tool_calls: None,
             extra: JsonObject::new(),
             claude: None,
+            titan: None,
         }
     }
 
@@ -107,12 +111,21 @@ pub struct ClaudeIngress {
     pub anthropic_version: String,
     /// Claude `top_k`.
     pub top_k: Option<u32>,
-    /// `system` was an array of text blocks rather than a string.
-    pub system_as_blocks: bool,
+    /// `system` as the client sent it when it was an array of text blocks (kept for a lossless round trip).
+    pub system_blocks: Option<Vec<crate::claude::SystemBlock>>,
     /// Claude `metadata`.
     pub metadata: Option<serde_json::Value>,
     /// Top-level Claude fields obs does not interpret (`thinking`, `anthropic_beta`, …), forwarded to Claude only.
     pub extra: JsonObject,
+}
+
+/// What a Bedrock Titan body carried, so that a Titan body routed to Titan goes out unchanged (contract §5.3).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct TitanIngress {
+    /// The client's `inputText`, verbatim.
+    pub input_text: String,
+    /// `textGenerationConfig` fields obs does not interpret.
+    pub config_extra: JsonObject,
 }
 
 /// `stop`: one string or a list of up to four.

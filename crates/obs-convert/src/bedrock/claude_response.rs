@@ -1,0 +1,72 @@
+//! Claude InvokeModel response → internal response (contract §9.1, §9.4).
+
+use obs_models::JsonObject;
+use obs_models::claude::{ClaudeResponse, ContentBlock};
+use obs_models::openai::{ChatCompletionResponse, Choice, FinishReason, ResponseMessage, ToolCall, Usage};
+use serde_json::Value;
+
+use super::{ResponseMeta, UnknownStopReason};
+use crate::{ConvertError, finish};
+
+/// Parses a Claude response body. Block types obs does not know (server tools, …) are skipped, not fatal.
+pub fn parse(body: &[u8]) -> Result<ClaudeResponse, ConvertError> {
+    let mut value: Value = serde_json::from_slice(body)
+        .map_err(|e| ConvertError::upstream(format!("The Claude response is not valid JSON: {e}.")))?;
+    if let Some(Value::Array(blocks)) = value.get_mut("content") {
+        blocks.retain(|b| {
+            matches!(
+                b.get("type").and_then(Value::as_str),
+                Some("text" | "tool_use" | "thinking" | "redacted_thinking")
+            )
+        });
+    }
+    serde_json::from_value(value)
+        .map_err(|e| ConvertError::upstream(format!("The Claude response has an unexpected shape: {e}.")))
+}
+
+/// Converts a Claude response: text blocks concatenated (null when none), `tool_use` → `tool_calls`, `thinking` →
+/// `reasoning_content`, stop reason and usage mapped.
+pub fn to_internal(
+    response: ClaudeResponse,
+    meta: &ResponseMeta,
+) -> (ChatCompletionResponse, Option<UnknownStopReason>) {
+    let mut text: Option<String> = None;
+    let mut reasoning: Option<String> = None;
+    let mut tool_calls = Vec::new();
+    for block in response.content {
+        match block {
+            ContentBlock::Text(t) => text.get_or_insert_with(String::new).push_str(&t.text),
+            ContentBlock::Thinking(t) => reasoning.get_or_insert_with(String::new).push_str(&t.thinking),
+            ContentBlock::ToolUse(call) => {
+                tool_calls.push(ToolCall::function(call.id, call.name, call.input.to_string()));
+            }
+            _ => {}
+        }
+    }
+    let (mut finish_reason, known) = finish::from_bedrock(response.stop_reason.as_deref().unwrap_or("end_turn"));
+    if !tool_calls.is_empty() && finish_reason == FinishReason::Stop {
+        finish_reason = FinishReason::ToolCalls;
+    }
+    let unknown = (!known).then(|| UnknownStopReason(response.stop_reason.unwrap_or_default()));
+    let mut message = ResponseMessage::assistant(text, tool_calls);
+    message.reasoning_content = reasoning;
+    let usage = Usage::new(response.usage.input_tokens, response.usage.output_tokens);
+    (
+        ChatCompletionResponse {
+            id: meta.id.clone(),
+            object: ChatCompletionResponse::OBJECT.to_owned(),
+            created: meta.created,
+            model: meta.model.clone(),
+            choices: vec![Choice {
+                index: 0,
+                message,
+                finish_reason: Some(finish_reason),
+                logprobs: Value::Null,
+                extra: JsonObject::new(),
+            }],
+            usage: Some(usage),
+            extra: JsonObject::new(),
+        },
+        unknown,
+    )
+}

@@ -1,0 +1,171 @@
+//! Claude stream events → internal chunks (contract §9.1, §4.2): a small state machine.
+//!
+//! Tool-call indices count tool calls from 0 in order of appearance — never the content-block index, the bug that
+//! hit several gateways. Events that carry nothing (ping, block stops, signatures) produce no chunk. Usage is
+//! `message_start.message.usage.input_tokens` + `message_delta.usage.output_tokens`.
+
+use obs_models::claude::{BlockDelta, ContentBlock, StreamEvent};
+use obs_models::error::ErrorCode;
+use obs_models::openai::{ChatCompletionChunk, Delta, FinishReason, Usage};
+use serde_json::Value;
+
+use super::{ResponseMeta, UnknownStopReason};
+use crate::{ConvertError, finish};
+
+/// Decodes one Claude stream into internal chunks.
+#[derive(Debug)]
+pub struct ClaudeStreamDecoder {
+    meta: ResponseMeta,
+    /// (content-block index, tool-call index) of every tool_use block seen.
+    tool_blocks: Vec<(u32, u32)>,
+    input_tokens: u64,
+    output_tokens: u64,
+    started: bool,
+    finish: Option<FinishReason>,
+    done: bool,
+    unknown_stop_reason: Option<UnknownStopReason>,
+}
+
+impl ClaudeStreamDecoder {
+    /// A decoder whose chunks carry `meta`'s id, created and model.
+    pub fn new(meta: ResponseMeta) -> Self {
+        ClaudeStreamDecoder {
+            meta,
+            tool_blocks: Vec::new(),
+            input_tokens: 0,
+            output_tokens: 0,
+            started: false,
+            finish: None,
+            done: false,
+            unknown_stop_reason: None,
+        }
+    }
+
+    /// Decodes one event's JSON payload, appending the chunks it yields to `out`. Unknown event types are ignored;
+    /// an `error` event becomes the error.
+    pub fn decode(&mut self, payload: &[u8], out: &mut Vec<ChatCompletionChunk>) -> Result<(), ConvertError> {
+        let value: Value = serde_json::from_slice(payload)
+            .map_err(|e| ConvertError::upstream(format!("A Claude stream event is not valid JSON: {e}.")))?;
+        let known = matches!(
+            value.get("type").and_then(Value::as_str),
+            Some(
+                "message_start"
+                    | "content_block_start"
+                    | "content_block_delta"
+                    | "content_block_stop"
+                    | "message_delta"
+                    | "message_stop"
+                    | "error"
+            )
+        );
+        if !known {
+            return Ok(());
+        }
+        // Unknown block and delta kinds inside known events are skipped too.
+        let event: StreamEvent = match serde_json::from_value(value) {
+            Ok(event) => event,
+            Err(_) => return Ok(()),
+        };
+        self.on_event(event, out)
+    }
+
+    /// Applies one parsed event.
+    pub fn on_event(&mut self, event: StreamEvent, out: &mut Vec<ChatCompletionChunk>) -> Result<(), ConvertError> {
+        match event {
+            StreamEvent::MessageStart { message } => {
+                self.input_tokens = message.usage.input_tokens;
+                self.start(out);
+            }
+            StreamEvent::ContentBlockStart { index, content_block } => {
+                self.start(out);
+                match content_block {
+                    ContentBlock::ToolUse(call) => {
+                        let tool_index = u32::try_from(self.tool_blocks.len()).unwrap_or(u32::MAX);
+                        self.tool_blocks.push((index, tool_index));
+                        out.push(self.meta.chunk(Delta::tool_call_start(tool_index, call.id, call.name), None));
+                    }
+                    ContentBlock::Text(t) if !t.text.is_empty() => out.push(self.meta.chunk(Delta::text(t.text), None)),
+                    ContentBlock::Thinking(t) if !t.thinking.is_empty() => {
+                        out.push(self.meta.chunk(Delta::reasoning(t.thinking), None));
+                    }
+                    _ => {}
+                }
+            }
+            StreamEvent::ContentBlockDelta { index, delta } => {
+                self.start(out);
+                match delta {
+                    BlockDelta::TextDelta { text } if !text.is_empty() => {
+                        out.push(self.meta.chunk(Delta::text(text), None));
+                    }
+                    BlockDelta::InputJsonDelta { partial_json } if !partial_json.is_empty() => {
+                        if let Some(&(_, tool_index)) = self.tool_blocks.iter().find(|(block, _)| *block == index) {
+                            out.push(self.meta.chunk(Delta::tool_call_arguments(tool_index, partial_json), None));
+                        }
+                    }
+                    BlockDelta::ThinkingDelta { thinking } if !thinking.is_empty() => {
+                        out.push(self.meta.chunk(Delta::reasoning(thinking), None));
+                    }
+                    _ => {}
+                }
+            }
+            StreamEvent::MessageDelta { delta, usage } => {
+                self.start(out);
+                self.output_tokens = usage.output_tokens;
+                if let Some(reason) = delta.stop_reason {
+                    let (mapped, known) = finish::from_bedrock(&reason);
+                    if !known {
+                        self.unknown_stop_reason = Some(UnknownStopReason(reason));
+                    }
+                    self.finish = Some(mapped.clone());
+                    out.push(self.meta.chunk(Delta::default(), Some(mapped)));
+                }
+            }
+            StreamEvent::MessageStop { .. } => self.end(out),
+            StreamEvent::Error { error } => {
+                let code = match error.kind.as_str() {
+                    "rate_limit_error" => ErrorCode::RateLimitExceeded,
+                    "overloaded_error" => ErrorCode::ServiceUnavailable,
+                    "invalid_request_error" => ErrorCode::UpstreamValidationError,
+                    _ => ErrorCode::UpstreamError,
+                };
+                return Err(ConvertError::new(code, error.message, None));
+            }
+            StreamEvent::ContentBlockStop { .. } | StreamEvent::Ping => {}
+        }
+        Ok(())
+    }
+
+    /// Ends the stream: a finish chunk if the upstream never sent a stop reason, then the usage chunk. Idempotent.
+    pub fn end(&mut self, out: &mut Vec<ChatCompletionChunk>) {
+        if self.done {
+            return;
+        }
+        self.start(out);
+        if self.finish.is_none() {
+            let reason = if self.tool_blocks.is_empty() { FinishReason::Stop } else { FinishReason::ToolCalls };
+            self.finish = Some(reason.clone());
+            out.push(self.meta.chunk(Delta::default(), Some(reason)));
+        }
+        out.push(self.meta.usage_chunk(Usage::new(self.input_tokens, self.output_tokens)));
+        self.done = true;
+    }
+
+    /// Whether the upstream's stream reached its end (`message_stop`).
+    pub fn is_done(&self) -> bool {
+        self.done
+    }
+
+    /// A stop reason obs did not recognise, for the caller's WARN log.
+    pub fn unknown_stop_reason(&self) -> Option<&UnknownStopReason> {
+        self.unknown_stop_reason.as_ref()
+    }
+
+    fn start(&mut self, out: &mut Vec<ChatCompletionChunk>) {
+        if !self.started {
+            self.started = true;
+            let mut chunk = self.meta.chunk(Delta::role_start(), None);
+            chunk.prompt_tokens_hint = Some(self.input_tokens);
+            out.push(chunk);
+        }
+    }
+}

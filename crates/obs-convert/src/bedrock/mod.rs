@@ -1,0 +1,64 @@
+//! Bedrock native bodies: the Claude and Titan InvokeModel requests built from the internal request, and their
+//! responses and stream events parsed back (contract §9.1, §9.2, §9.4). Converse uses the AWS SDK's own types and
+//! lives in obs-adapters.
+
+pub mod claude_request;
+pub mod claude_response;
+pub mod claude_stream;
+pub mod image;
+pub mod titan;
+
+use obs_models::openai::ChatCompletionRequest;
+
+use crate::ConvertError;
+
+/// Identity of the answer being built: obs mints the id, the caller gives the clock and the client's model id.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResponseMeta {
+    /// `chatcmpl-…`.
+    pub id: String,
+    /// Unix seconds.
+    pub created: u64,
+    /// The model id the client sent.
+    pub model: String,
+}
+
+impl ResponseMeta {
+    /// A fresh random id for `model` at `created`.
+    pub fn new(model: impl Into<String>, created: u64) -> Self {
+        ResponseMeta { id: crate::ids::chat_completion_id(), created, model: model.into() }
+    }
+}
+
+/// Rejects what no Bedrock family can honour (contract §3): `n > 1`.
+pub fn check_bedrock_request(request: &ChatCompletionRequest) -> Result<(), ConvertError> {
+    if request.n.is_some_and(|n| n > 1) {
+        return Err(ConvertError::unsupported("n", "Bedrock models return one choice: `n` must be 1."));
+    }
+    Ok(())
+}
+
+/// Clamps a temperature to Claude's and Titan's 0..=1 (OpenAI allows up to 2).
+pub(crate) fn clamp_unit(value: Option<f64>) -> Option<f64> {
+    value.map(|t| t.clamp(0.0, 1.0))
+}
+
+impl ResponseMeta {
+    /// A one-choice chunk of this answer.
+    pub fn chunk(
+        &self,
+        delta: obs_models::openai::Delta,
+        finish_reason: Option<obs_models::openai::FinishReason>,
+    ) -> obs_models::openai::ChatCompletionChunk {
+        obs_models::openai::ChatCompletionChunk::with_delta(&self.id, self.created, &self.model, delta, finish_reason)
+    }
+
+    /// The usage chunk of this answer.
+    pub fn usage_chunk(&self, usage: obs_models::openai::Usage) -> obs_models::openai::ChatCompletionChunk {
+        obs_models::openai::ChatCompletionChunk::usage_only(&self.id, self.created, &self.model, usage)
+    }
+}
+
+/// An upstream stop reason obs did not recognise (mapped to `stop`; callers log it at WARN).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownStopReason(pub String);

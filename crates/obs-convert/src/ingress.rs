@@ -1,0 +1,47 @@
+//! The whole ingress step: raw body bytes → (detected format, validated internal request), with the error order of
+//! contract §2 (JSON → object → format → validation).
+
+use obs_models::error::ErrorCode;
+use obs_models::openai::ChatCompletionRequest;
+use serde_json::Value;
+
+use crate::ConvertError;
+use crate::detect::{IngressFormat, detect};
+
+/// Parses and validates a chat-completions body in any ingress format.
+///
+/// ```
+/// use obs_convert::detect::IngressFormat;
+/// use obs_convert::ingress::parse_chat_request;
+///
+/// let body = br#"{"anthropic_version":"bedrock-2023-05-31","model":"anthropic.claude-3-haiku-20240307-v1:0",
+///                "max_tokens":100,"system":"Be brief.","messages":[{"role":"user","content":"Hi"}]}"#;
+/// let (format, request) = parse_chat_request(body).unwrap();
+/// assert_eq!(format, IngressFormat::BedrockClaude);
+/// assert_eq!(request.messages.len(), 2); // the system prompt became a leading system message
+///
+/// let err = parse_chat_request(br#"{"model":"gpt-4o","messages":[]}"#).unwrap_err();
+/// assert_eq!(err.code.as_str(), "empty_messages");
+/// ```
+pub fn parse_chat_request(body: &[u8]) -> Result<(IngressFormat, ChatCompletionRequest), ConvertError> {
+    let value: Value = serde_json::from_slice(body).map_err(|e| {
+        ConvertError::new(ErrorCode::InvalidJson, format!("The request body is not valid JSON: {e}."), None)
+    })?;
+    if !value.is_object() {
+        return Err(ConvertError::new(ErrorCode::InvalidBody, "The request body must be a JSON object.", None));
+    }
+    let Some(format) = detect(&value) else {
+        return Err(ConvertError::new(
+            ErrorCode::UnsupportedFormat,
+            "Unsupported request format: expected an OpenAI body (`messages`), a Bedrock Claude body \
+             (`anthropic_version`) or a Bedrock Titan body (`inputText` and `textGenerationConfig`).",
+            None,
+        ));
+    };
+    let request = match format {
+        IngressFormat::OpenAi => crate::validate::openai_request(value)?,
+        IngressFormat::BedrockClaude => crate::claude_in::to_internal(value)?,
+        IngressFormat::BedrockTitan => crate::titan_in::to_internal(value)?,
+    };
+    Ok((format, request))
+}
