@@ -1,0 +1,278 @@
+//! Claude on InvokeModel: validates the Anthropic Messages body like Bedrock does, answers a message or its event
+//! stream (as `chunk` frames).
+
+use http::Response;
+use serde_json::{Value, json};
+
+use super::errors::BedrockError;
+use super::eventstream;
+use crate::config::MockConfig;
+use crate::http::{Body, Step, json as json_response, streamed};
+use crate::plan::{Conversation, Finish, Plan, count_words, plan};
+use crate::recorder::Recorder;
+use crate::scenario::Scenario;
+
+pub(super) fn invoke(
+    model_id: &str,
+    request: &Value,
+    stream: bool,
+    scenario: Scenario,
+    config: &MockConfig,
+    recorder: &Recorder,
+    seq: u64,
+) -> Result<Response<Body>, BedrockError> {
+    let conversation = validate(request)?;
+    let plan = plan(scenario, &conversation, config);
+    let id = format!("msg_bdrk_mock{seq:08}");
+    if !stream {
+        if scenario == Scenario::Disconnect {
+            let steps = vec![Step::Data(bytes::Bytes::from_static(b"{\"id\":\"msg_")), Step::Cut];
+            return Ok(streamed(
+                "application/json",
+                steps,
+                plan.first_byte_delay,
+                plan.chunk_delay,
+                recorder.clone(),
+                seq,
+            ));
+        }
+        return Ok(json_response(http::StatusCode::OK, &message(&id, model_id, &plan)));
+    }
+    let steps = super::steps(events(&id, model_id, &plan, scenario));
+    Ok(streamed(
+        "application/vnd.amazon.eventstream",
+        steps,
+        plan.first_byte_delay,
+        plan.chunk_delay,
+        recorder.clone(),
+        seq,
+    ))
+}
+
+fn invalid(message: impl Into<String>) -> BedrockError {
+    BedrockError::validation(message)
+}
+
+/// The checks Bedrock makes that a conversion bug would trip, so such bugs fail tests.
+fn validate(request: &Value) -> Result<Conversation, BedrockError> {
+    if request.get("anthropic_version").and_then(Value::as_str).is_none() {
+        return Err(invalid(
+            "Malformed input request: #: required key [anthropic_version] not found, please reformat your input and try again.",
+        ));
+    }
+    let Some(max_tokens) = request.get("max_tokens").and_then(Value::as_u64).filter(|n| *n >= 1) else {
+        return Err(invalid(
+            "Malformed input request: #: required key [max_tokens] not found, please reformat your input and try again.",
+        ));
+    };
+    let messages = request
+        .get("messages")
+        .and_then(Value::as_array)
+        .filter(|m| !m.is_empty())
+        .ok_or_else(|| invalid("messages: at least one message is required"))?;
+    let mut conversation = Conversation { max_tokens: Some(max_tokens), ..Default::default() };
+    let mut previous_tool_uses: Vec<String> = Vec::new();
+    let mut previous_role = "";
+    for (i, message) in messages.iter().enumerate() {
+        let role = message.get("role").and_then(Value::as_str).unwrap_or("");
+        if role != "user" && role != "assistant" {
+            return Err(invalid(format!("messages.{i}.role: Input should be 'user' or 'assistant'")));
+        }
+        if i == 0 && role != "user" {
+            return Err(invalid("messages: first message must use the \"user\" role"));
+        }
+        if role == previous_role {
+            return Err(invalid(format!(
+                "messages: roles must alternate between \"user\" and \"assistant\", but found multiple \"{role}\" roles in a row"
+            )));
+        }
+        let mut tool_uses = Vec::new();
+        let blocks: Vec<Value> = match message.get("content") {
+            Some(Value::String(text)) => vec![json!({"type":"text","text":text})],
+            Some(Value::Array(blocks)) if !blocks.is_empty() => blocks.clone(),
+            _ => return Err(invalid(format!("messages.{i}.content: content must be a non-empty string or array"))),
+        };
+        let mut user_text = Vec::new();
+        let mut tool_result = None;
+        for (j, block) in blocks.iter().enumerate() {
+            match block.get("type").and_then(Value::as_str) {
+                Some("text") => {
+                    let text = block.get("text").and_then(Value::as_str).unwrap_or("");
+                    if text.is_empty() {
+                        return Err(invalid(format!(
+                            "messages.{i}.content.{j}.text: text content blocks must be non-empty"
+                        )));
+                    }
+                    conversation.input_words += count_words(text);
+                    user_text.push(text.to_owned());
+                }
+                Some("image") => {
+                    if block.pointer("/source/type").and_then(Value::as_str) != Some("base64") {
+                        return Err(invalid(format!(
+                            "messages.{i}.content.{j}.source: only base64 image sources are supported on Bedrock"
+                        )));
+                    }
+                }
+                Some("tool_use") if role == "assistant" => {
+                    let id = block.get("id").and_then(Value::as_str).unwrap_or("").to_owned();
+                    if !block.get("input").is_some_and(Value::is_object) {
+                        return Err(invalid(format!(
+                            "messages.{i}.content.{j}.tool_use.input: Input should be a valid dictionary"
+                        )));
+                    }
+                    tool_uses.push(id);
+                }
+                Some("tool_result") if role == "user" => {
+                    let id = block.get("tool_use_id").and_then(Value::as_str).unwrap_or("");
+                    if !previous_tool_uses.iter().any(|known| known == id) {
+                        return Err(invalid(format!(
+                            "messages.{i}.content.{j}: unexpected `tool_use_id` found in `tool_result` blocks: {id}. Each `tool_result` block must have a corresponding `tool_use` block in the previous message."
+                        )));
+                    }
+                    let text = match block.get("content") {
+                        Some(Value::String(s)) => s.clone(),
+                        Some(Value::Array(parts)) => parts
+                            .iter()
+                            .filter_map(|p| p.get("text").and_then(Value::as_str))
+                            .collect::<Vec<_>>()
+                            .join(" "),
+                        _ => String::new(),
+                    };
+                    conversation.input_words += count_words(&text);
+                    tool_result = Some(text);
+                }
+                Some("thinking" | "redacted_thinking") if role == "assistant" => {}
+                other => {
+                    return Err(invalid(format!(
+                        "messages.{i}.content.{j}.type: unexpected block type {} in a {role} message",
+                        other.unwrap_or("(none)")
+                    )));
+                }
+            }
+        }
+        if role == "user" {
+            conversation.last_user_text = user_text.join(" ");
+            conversation.last_tool_result = if user_text.is_empty() { tool_result } else { None };
+        }
+        previous_tool_uses = tool_uses;
+        previous_role = if role == "user" { "user" } else { "assistant" };
+    }
+    match request.get("system") {
+        None | Some(Value::String(_)) => {}
+        Some(Value::Array(blocks)) if blocks.iter().all(|b| b.get("type").and_then(Value::as_str) == Some("text")) => {}
+        Some(_) => return Err(invalid("system: Input should be a valid string or a list of text blocks")),
+    }
+    if let Some(system) = request.get("system").and_then(Value::as_str) {
+        conversation.input_words += count_words(system);
+    }
+    conversation.tool_names = request
+        .get("tools")
+        .and_then(Value::as_array)
+        .map(|tools| tools.iter().filter_map(|t| t.get("name").and_then(Value::as_str).map(str::to_owned)).collect())
+        .unwrap_or_default();
+    Ok(conversation)
+}
+
+fn stop_reason(finish: Finish) -> &'static str {
+    match finish {
+        Finish::Stop => "end_turn",
+        Finish::Length => "max_tokens",
+        Finish::ToolUse => "tool_use",
+    }
+}
+
+fn tool_id(index: usize) -> String {
+    format!("toolu_bdrk_mock{index}")
+}
+
+fn message(id: &str, model: &str, plan: &Plan) -> Value {
+    let mut content = Vec::new();
+    if let Some(reasoning) = &plan.reasoning {
+        content.push(json!({"type":"thinking","thinking":reasoning,"signature":"mock-signature"}));
+    }
+    let text = plan.text();
+    if !text.is_empty() {
+        content.push(json!({"type":"text","text":text}));
+    }
+    for call in &plan.tool_calls {
+        let input: Value = serde_json::from_str(&call.arguments).unwrap_or_else(|_| json!({}));
+        content.push(json!({"type":"tool_use","id":tool_id(call.index),"name":call.name,"input":input}));
+    }
+    json!({"id":id,"type":"message","role":"assistant","model":model,"content":content,
+        "stop_reason":stop_reason(plan.finish),"stop_sequence":null,
+        "usage":{"input_tokens":plan.input_tokens,"output_tokens":plan.output_tokens}})
+}
+
+fn events(id: &str, model: &str, plan: &Plan, scenario: Scenario) -> Vec<bytes::Bytes> {
+    let c = eventstream::chunk;
+    let mut frames = vec![c(&json!({"type":"message_start","message":{"id":id,"type":"message","role":"assistant",
+        "model":model,"content":[],"stop_reason":null,"stop_sequence":null,
+        "usage":{"input_tokens":plan.input_tokens,"output_tokens":1}}}))];
+    let mut block = 0;
+    if let Some(reasoning) = &plan.reasoning {
+        frames.push(c(
+            &json!({"type":"content_block_start","index":block,"content_block":{"type":"thinking","thinking":""}}),
+        ));
+        frames.push(c(
+            &json!({"type":"content_block_delta","index":block,"delta":{"type":"thinking_delta","thinking":reasoning}}),
+        ));
+        frames.push(c(&json!({"type":"content_block_delta","index":block,"delta":{"type":"signature_delta","signature":"mock-signature"}})));
+        frames.push(c(&json!({"type":"content_block_stop","index":block})));
+        block += 1;
+    }
+    if !plan.chunks.is_empty() {
+        frames.push(c(&json!({"type":"content_block_start","index":block,"content_block":{"type":"text","text":""}})));
+        frames.push(c(&json!({"type":"ping"})));
+        let midway = plan.chunks.len().div_ceil(2);
+        for (i, text) in plan.chunks.iter().enumerate() {
+            if i == midway && interrupts(scenario, &mut frames) {
+                return frames;
+            }
+            frames.push(c(
+                &json!({"type":"content_block_delta","index":block,"delta":{"type":"text_delta","text":text}}),
+            ));
+        }
+        frames.push(c(&json!({"type":"content_block_stop","index":block})));
+        block += 1;
+    }
+    for call in &plan.tool_calls {
+        frames.push(c(&json!({"type":"content_block_start","index":block,
+            "content_block":{"type":"tool_use","id":tool_id(call.index),"name":call.name,"input":{}}})));
+        frames.push(c(
+            &json!({"type":"content_block_delta","index":block,"delta":{"type":"input_json_delta","partial_json":""}}),
+        ));
+        for fragment in &call.fragments {
+            frames.push(c(&json!({"type":"content_block_delta","index":block,"delta":{"type":"input_json_delta","partial_json":fragment}})));
+        }
+        frames.push(c(&json!({"type":"content_block_stop","index":block})));
+        block += 1;
+    }
+    if interrupts(scenario, &mut frames) {
+        return frames;
+    }
+    frames
+        .push(c(&json!({"type":"message_delta","delta":{"stop_reason":stop_reason(plan.finish),"stop_sequence":null},
+        "usage":{"output_tokens":plan.output_tokens}})));
+    frames.push(c(
+        &json!({"type":"message_stop","amazon-bedrock-invocationMetrics":{"inputTokenCount":plan.input_tokens,
+        "outputTokenCount":plan.output_tokens,"invocationLatency":12,"firstByteLatency":3}}),
+    ));
+    frames
+}
+
+/// Ends the stream early for the failing scenarios; true when it did.
+fn interrupts(scenario: Scenario, frames: &mut Vec<bytes::Bytes>) -> bool {
+    match scenario {
+        Scenario::MidstreamError => {
+            frames
+                .push(eventstream::exception("modelStreamErrorException", "The model stream failed (mock scenario)."));
+            true
+        }
+        Scenario::Disconnect => {
+            // The caller turns an empty frame into a connection cut.
+            frames.push(bytes::Bytes::new());
+            true
+        }
+        _ => false,
+    }
+}

@@ -1,0 +1,311 @@
+//! OpenAI emulation: `POST /v1/chat/completions` (JSON and SSE) and `GET /v1/models`, with OpenAI's error shape.
+
+use bytes::Bytes;
+use http::{HeaderValue, Response, StatusCode};
+use serde_json::{Value, json};
+
+use crate::config::MockConfig;
+use crate::http::{Body, Step, json, streamed};
+use crate::plan::{Conversation, Finish, Plan, count_words, plan};
+use crate::recorder::Recorder;
+use crate::scenario::Scenario;
+
+const CREATED: u64 = 1_732_500_000;
+const FINGERPRINT: &str = "fp_obs_mock";
+
+pub(crate) fn error(status: StatusCode, message: &str, kind: &str, code: Option<&str>) -> Response<Body> {
+    json(status, &json!({"error":{"message":message,"type":kind,"param":null,"code":code}}))
+}
+
+/// Checks `Authorization: Bearer <key>`; the rejection when it fails.
+pub(crate) fn rejects(authorization: Option<&str>, config: &MockConfig) -> Option<Response<Body>> {
+    let key = authorization.and_then(|h| h.strip_prefix("Bearer ")).map(str::trim).unwrap_or("");
+    let accepted = match &config.openai_api_key {
+        Some(expected) => key == expected,
+        None => !key.is_empty(),
+    };
+    (!accepted).then(|| {
+        error(
+            StatusCode::UNAUTHORIZED,
+            "Incorrect API key provided. You can find your API key at https://platform.openai.com/account/api-keys.",
+            "invalid_request_error",
+            Some("invalid_api_key"),
+        )
+    })
+}
+
+pub(crate) fn models() -> Response<Body> {
+    let ids = ["gpt-4o", "gpt-4o-mini", "o3-mini", "text-embedding-3-small", "obs-mock-tool"];
+    let data: Vec<Value> = ids
+        .iter()
+        .map(|id| json!({"id": id, "object": "model", "created": 1_715_367_049, "owned_by": "system"}))
+        .collect();
+    json(StatusCode::OK, &json!({"object": "list", "data": data}))
+}
+
+pub(crate) fn chat(body: &Bytes, config: &MockConfig, recorder: &Recorder, seq: u64) -> Response<Body> {
+    let Ok(request) = serde_json::from_slice::<Value>(body) else {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "We could not parse the JSON body of your request.",
+            "invalid_request_error",
+            None,
+        );
+    };
+    let Some(model) = request.get("model").and_then(Value::as_str).map(str::to_owned) else {
+        return error(StatusCode::BAD_REQUEST, "you must provide a model parameter", "invalid_request_error", None);
+    };
+    let Some(messages) = request.get("messages").and_then(Value::as_array).filter(|m| !m.is_empty()) else {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "Invalid 'messages': empty array. Expected an array with minimum length 1.",
+            "invalid_request_error",
+            Some("empty_array"),
+        );
+    };
+    let scenario = Scenario::from_model(&model);
+    if let Some(response) = scenario_error(scenario, &model) {
+        return response;
+    }
+    let conversation = conversation(messages, &request);
+    let plan = plan(scenario, &conversation, config);
+    let stream = request.get("stream").and_then(Value::as_bool) == Some(true);
+    let id = format!("chatcmpl-mock{seq:08}");
+    if !stream {
+        if scenario == Scenario::MidstreamError {
+            return error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "The server had an error while processing your request.",
+                "server_error",
+                None,
+            );
+        }
+        if scenario == Scenario::Disconnect {
+            return streamed(
+                "application/json",
+                vec![Step::Data(Bytes::from_static(b"{\"id\":\"chatcmpl-")), Step::Cut],
+                plan.first_byte_delay,
+                plan.chunk_delay,
+                recorder.clone(),
+                seq,
+            );
+        }
+        let response = json(StatusCode::OK, &completion(&id, &model, &plan));
+        return delayed(response, &plan);
+    }
+    let include_usage = request.pointer("/stream_options/include_usage").and_then(Value::as_bool) == Some(true);
+    let steps = sse_steps(&id, &model, &plan, include_usage, scenario);
+    let mut response =
+        streamed("text/event-stream", steps, plan.first_byte_delay, plan.chunk_delay, recorder.clone(), seq);
+    response.headers_mut().insert(http::header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    response
+}
+
+fn delayed(response: Response<Body>, plan: &Plan) -> Response<Body> {
+    if plan.first_byte_delay.is_zero() {
+        return response;
+    }
+    // A non-stream answer delayed as a whole: the status line waits too.
+    let (parts, body) = response.into_parts();
+    let delay = plan.first_byte_delay;
+    let body =
+        http_body_util::BodyExt::boxed_unsync(DelayedBody { delay: Some(Box::pin(tokio::time::sleep(delay))), body });
+    Response::from_parts(parts, body)
+}
+
+struct DelayedBody {
+    delay: Option<std::pin::Pin<Box<tokio::time::Sleep>>>,
+    body: Body,
+}
+
+impl hyper::body::Body for DelayedBody {
+    type Data = Bytes;
+    type Error = std::io::Error;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<hyper::body::Frame<Bytes>, std::io::Error>>> {
+        if let Some(delay) = self.delay.as_mut() {
+            if delay.as_mut().poll(cx).is_pending() {
+                return std::task::Poll::Pending;
+            }
+            self.delay = None;
+        }
+        std::pin::Pin::new(&mut self.body).poll_frame(cx)
+    }
+}
+
+use std::future::Future as _;
+
+fn scenario_error(scenario: Scenario, model: &str) -> Option<Response<Body>> {
+    Some(match scenario {
+        Scenario::Throttle => {
+            let mut response = error(
+                StatusCode::TOO_MANY_REQUESTS,
+                "Rate limit reached for requests. Please try again in 1s.",
+                "requests",
+                Some("rate_limit_exceeded"),
+            );
+            response.headers_mut().insert("retry-after", HeaderValue::from_static("1"));
+            response
+        }
+        Scenario::Denied => error(
+            StatusCode::FORBIDDEN,
+            "You are not allowed to use this model.",
+            "invalid_request_error",
+            Some("model_access_denied"),
+        ),
+        Scenario::Invalid => error(
+            StatusCode::BAD_REQUEST,
+            "Invalid value for 'messages': the mock rejects this request as invalid.",
+            "invalid_request_error",
+            Some("invalid_value"),
+        ),
+        Scenario::NotFound => error(
+            StatusCode::NOT_FOUND,
+            &format!("The model `{model}` does not exist or you do not have access to it."),
+            "invalid_request_error",
+            Some("model_not_found"),
+        ),
+        Scenario::Unavailable => error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "The engine is currently overloaded, please try again later.",
+            "server_error",
+            None,
+        ),
+        _ => return None,
+    })
+}
+
+fn conversation(messages: &[Value], request: &Value) -> Conversation {
+    let text_of = |content: Option<&Value>| -> String {
+        match content {
+            Some(Value::String(s)) => s.clone(),
+            Some(Value::Array(parts)) => {
+                parts.iter().filter_map(|p| p.get("text").and_then(Value::as_str)).collect::<Vec<_>>().join(" ")
+            }
+            _ => String::new(),
+        }
+    };
+    let mut conversation = Conversation::default();
+    for message in messages {
+        let text = text_of(message.get("content"));
+        conversation.input_words += count_words(&text);
+        match message.get("role").and_then(Value::as_str) {
+            Some("user") => {
+                conversation.last_user_text = text;
+                conversation.last_tool_result = None;
+            }
+            Some("tool") => conversation.last_tool_result = Some(text),
+            _ => {}
+        }
+    }
+    conversation.tool_names = request
+        .get("tools")
+        .and_then(Value::as_array)
+        .map(|tools| {
+            tools
+                .iter()
+                .filter_map(|t| t.pointer("/function/name").and_then(Value::as_str).map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default();
+    conversation.max_tokens =
+        request.get("max_completion_tokens").or_else(|| request.get("max_tokens")).and_then(Value::as_u64);
+    conversation
+}
+
+fn finish_reason(finish: Finish) -> &'static str {
+    match finish {
+        Finish::Stop => "stop",
+        Finish::Length => "length",
+        Finish::ToolUse => "tool_calls",
+    }
+}
+
+fn call_id(index: usize) -> String {
+    format!("call_mock{index}")
+}
+
+fn usage(plan: &Plan) -> Value {
+    json!({"prompt_tokens":plan.input_tokens,"completion_tokens":plan.output_tokens,
+        "total_tokens":plan.input_tokens + plan.output_tokens,
+        "prompt_tokens_details":{"cached_tokens":0,"audio_tokens":0},
+        "completion_tokens_details":{"reasoning_tokens":0,"audio_tokens":0,"accepted_prediction_tokens":0,"rejected_prediction_tokens":0}})
+}
+
+fn completion(id: &str, model: &str, plan: &Plan) -> Value {
+    let text = plan.text();
+    let mut message = json!({"role":"assistant","content": if text.is_empty() { Value::Null } else { json!(text) },
+        "refusal":null,"annotations":[]});
+    if !plan.tool_calls.is_empty() {
+        message["tool_calls"] = plan
+            .tool_calls
+            .iter()
+            .map(
+                |c| json!({"id":call_id(c.index),"type":"function","function":{"name":c.name,"arguments":c.arguments}}),
+            )
+            .collect();
+    }
+    json!({"id":id,"object":"chat.completion","created":CREATED,"model":model,
+        "choices":[{"index":0,"message":message,"logprobs":null,"finish_reason":finish_reason(plan.finish)}],
+        "usage":usage(plan),"service_tier":"default","system_fingerprint":FINGERPRINT})
+}
+
+fn sse_steps(id: &str, model: &str, plan: &Plan, include_usage: bool, scenario: Scenario) -> Vec<Step> {
+    let chunk = |delta: Value, finish: Option<&str>| -> Step {
+        let mut chunk = json!({"id":id,"object":"chat.completion.chunk","created":CREATED,"model":model,
+            "service_tier":"default","system_fingerprint":FINGERPRINT,
+            "choices":[{"index":0,"delta":delta,"logprobs":null,"finish_reason":finish}]});
+        if include_usage {
+            chunk["usage"] = Value::Null;
+        }
+        Step::Data(Bytes::from(format!("data: {chunk}\n\n")))
+    };
+    let mut steps = vec![chunk(json!({"role":"assistant","content":"","refusal":null}), None)];
+    let midway = plan.chunks.len().div_ceil(2).max(1);
+    for (i, text) in plan.chunks.iter().enumerate() {
+        if i == midway {
+            match scenario {
+                Scenario::MidstreamError => {
+                    let error = json!({"error":{"message":"The server had an error while processing your request.","type":"server_error","param":null,"code":null}});
+                    steps.push(Step::Data(Bytes::from(format!("data: {error}\n\n"))));
+                    return steps;
+                }
+                Scenario::Disconnect => {
+                    steps.push(Step::Cut);
+                    return steps;
+                }
+                _ => {}
+            }
+        }
+        steps.push(chunk(json!({"content":text}), None));
+    }
+    for call in &plan.tool_calls {
+        steps.push(chunk(
+            json!({"tool_calls":[{"index":call.index,"id":call_id(call.index),"type":"function","function":{"name":call.name,"arguments":""}}]}),
+            None,
+        ));
+        for fragment in &call.fragments {
+            steps.push(chunk(json!({"tool_calls":[{"index":call.index,"function":{"arguments":fragment}}]}), None));
+        }
+    }
+    if matches!(scenario, Scenario::MidstreamError | Scenario::Disconnect) {
+        // No text to interrupt (tool-first): fail after the tool call instead.
+        steps.push(if scenario == Scenario::Disconnect {
+            Step::Cut
+        } else {
+            Step::Data(Bytes::from_static(b"data: {\"error\":{\"message\":\"The server had an error while processing your request.\",\"type\":\"server_error\",\"param\":null,\"code\":null}}\n\n"))
+        });
+        return steps;
+    }
+    steps.push(chunk(json!({}), Some(finish_reason(plan.finish))));
+    if include_usage {
+        let usage_chunk = json!({"id":id,"object":"chat.completion.chunk","created":CREATED,"model":model,
+            "service_tier":"default","system_fingerprint":FINGERPRINT,"choices":[],"usage":usage(plan)});
+        steps.push(Step::Data(Bytes::from(format!("data: {usage_chunk}\n\n"))));
+    }
+    steps.push(Step::Data(Bytes::from_static(b"data: [DONE]\n\n")));
+    steps
+}

@@ -1,0 +1,156 @@
+//! The accept loop and request routing.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use http::{Method, Request, Response, StatusCode};
+use http_body_util::BodyExt;
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::server::conn::auto;
+use percent_encoding::percent_decode_str;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinSet;
+
+use crate::bedrock::{self, Operation};
+use crate::config::MockConfig;
+use crate::control_plane;
+use crate::http::Body;
+use crate::openai;
+use crate::recorder::Recorder;
+
+/// A running emulator. Dropping it stops the server and closes every connection.
+#[derive(Debug)]
+pub struct MockHandle {
+    addr: SocketAddr,
+    recorder: Recorder,
+    shutdown: watch::Sender<bool>,
+}
+
+impl MockHandle {
+    /// The socket address (always on 127.0.0.1).
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://127.0.0.1:PORT` — the Bedrock runtime and control-plane endpoint.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// `http://127.0.0.1:PORT/v1` — the OpenAI base URL.
+    pub fn openai_base_url(&self) -> String {
+        format!("http://{}/v1", self.addr)
+    }
+
+    /// The request recorder.
+    pub fn recorder(&self) -> &Recorder {
+        &self.recorder
+    }
+}
+
+impl Drop for MockHandle {
+    fn drop(&mut self) {
+        let _ = self.shutdown.send(true);
+    }
+}
+
+/// Starts the emulator on `127.0.0.1:0`.
+pub async fn spawn(config: MockConfig) -> std::io::Result<MockHandle> {
+    spawn_on(config, SocketAddr::from(([127, 0, 0, 1], 0))).await
+}
+
+/// Starts the emulator on `addr` (the binary's `--port`; tests use [`spawn`]).
+pub async fn spawn_on(config: MockConfig, addr: SocketAddr) -> std::io::Result<MockHandle> {
+    let listener = TcpListener::bind(addr).await?;
+    let addr = listener.local_addr()?;
+    let recorder = Recorder::new(config.record_limit);
+    let (shutdown, mut stopped) = watch::channel(false);
+    let state = Arc::new(State { config, recorder: recorder.clone() });
+    tokio::spawn(async move {
+        let mut connections = JoinSet::new();
+        loop {
+            tokio::select! {
+                _ = stopped.changed() => break,
+                accepted = listener.accept() => {
+                    let Ok((stream, _)) = accepted else { continue };
+                    let _ = stream.set_nodelay(true);
+                    let state = state.clone();
+                    connections.spawn(async move {
+                        let service = hyper::service::service_fn(move |request| {
+                            let state = state.clone();
+                            async move { Ok::<_, std::convert::Infallible>(state.handle(request).await) }
+                        });
+                        let _ = auto::Builder::new(TokioExecutor::new())
+                            .serve_connection(TokioIo::new(stream), service)
+                            .await;
+                    });
+                }
+                Some(_) = connections.join_next(), if !connections.is_empty() => {}
+            }
+        }
+        // Dropping the set aborts every connection still open.
+        drop(connections);
+    });
+    Ok(MockHandle { addr, recorder, shutdown })
+}
+
+struct State {
+    config: MockConfig,
+    recorder: Recorder,
+}
+
+impl State {
+    async fn handle(&self, request: Request<Incoming>) -> Response<Body> {
+        let (parts, body) = request.into_parts();
+        let body = match body.collect().await {
+            Ok(collected) => collected.to_bytes(),
+            Err(_) => Bytes::new(),
+        };
+        let path = parts.uri.path().to_owned();
+        let query = parts.uri.query().unwrap_or("").to_owned();
+        let header = |name: &str| parts.headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
+        let headers: Vec<(String, String)> = parts
+            .headers
+            .iter()
+            .map(|(n, v)| (n.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+            .collect();
+        let runtime = path.strip_prefix("/model/").and_then(|rest| rest.rsplit_once('/'));
+        let model = match runtime {
+            Some((encoded, _)) => Some(percent_decode_str(encoded).decode_utf8_lossy().into_owned()),
+            None => serde_json::from_slice::<serde_json::Value>(&body)
+                .ok()
+                .and_then(|v| v.get("model").and_then(|m| m.as_str()).map(str::to_owned)),
+        };
+        let seq = self.recorder.record(parts.method.to_string(), path.clone(), model.clone(), headers, body.clone());
+        let authorization = header("authorization");
+        let openai_rejection = || openai::rejects(authorization.as_deref(), &self.config);
+        let bedrock_rejection = || bedrock::rejects(authorization.as_deref());
+        match (&parts.method, path.as_str(), runtime) {
+            (&Method::POST, "/v1/chat/completions", _) => {
+                openai_rejection().unwrap_or_else(|| openai::chat(&body, &self.config, &self.recorder, seq))
+            }
+            (&Method::GET, "/v1/models", _) => openai_rejection().unwrap_or_else(openai::models),
+            (&Method::POST, _, Some((_, suffix))) => match Operation::from_path_suffix(suffix) {
+                None => not_found(&path),
+                Some(operation) => bedrock_rejection().unwrap_or_else(|| {
+                    let model = model.as_deref().unwrap_or("");
+                    bedrock::runtime(model, operation, &body, &self.config, &self.recorder, seq)
+                }),
+            },
+            (&Method::GET, "/foundation-models", _) => {
+                bedrock_rejection().unwrap_or_else(|| control_plane::foundation_models(&query))
+            }
+            (&Method::GET, "/inference-profiles", _) => {
+                bedrock_rejection().unwrap_or_else(control_plane::inference_profiles)
+            }
+            _ => not_found(&path),
+        }
+    }
+}
+
+fn not_found(path: &str) -> Response<Body> {
+    openai::error(StatusCode::NOT_FOUND, &format!("Unknown path {path}"), "invalid_request_error", Some("not_found"))
+}
