@@ -1,0 +1,59 @@
+//! Converse output → internal response.
+
+use aws_sdk_bedrockruntime::operation::converse::ConverseOutput as ConverseResult;
+use aws_sdk_bedrockruntime::types::{ContentBlock, ConverseOutput, ReasoningContentBlock};
+use obs_convert::bedrock::ResponseMeta;
+use obs_convert::finish;
+use obs_models::JsonObject;
+use obs_models::openai::{ChatCompletionResponse, Choice, FinishReason, ResponseMessage, ToolCall, Usage};
+
+use crate::bedrock::document;
+
+pub(crate) fn to_internal(output: ConverseResult, meta: &ResponseMeta) -> ChatCompletionResponse {
+    let mut text: Option<String> = None;
+    let mut reasoning: Option<String> = None;
+    let mut tool_calls = Vec::new();
+    if let Some(ConverseOutput::Message(message)) = output.output {
+        for block in message.content {
+            match block {
+                ContentBlock::Text(t) => text.get_or_insert_with(String::new).push_str(&t),
+                ContentBlock::ToolUse(call) => tool_calls.push(ToolCall::function(
+                    call.tool_use_id,
+                    call.name,
+                    document::to_json(&call.input).to_string(),
+                )),
+                ContentBlock::ReasoningContent(ReasoningContentBlock::ReasoningText(r)) => {
+                    reasoning.get_or_insert_with(String::new).push_str(&r.text);
+                }
+                _ => {}
+            }
+        }
+    }
+    let (mut finish_reason, known) = finish::from_bedrock(output.stop_reason.as_str());
+    if !known {
+        tracing::warn!(stop_reason = output.stop_reason.as_str(), "unknown Converse stop reason mapped to stop");
+    }
+    if !tool_calls.is_empty() && finish_reason == FinishReason::Stop {
+        finish_reason = FinishReason::ToolCalls;
+    }
+    let usage = output.usage.map_or_else(Usage::default, |u| {
+        Usage::new(u64::try_from(u.input_tokens).unwrap_or(0), u64::try_from(u.output_tokens).unwrap_or(0))
+    });
+    let mut message = ResponseMessage::assistant(text, tool_calls);
+    message.reasoning_content = reasoning;
+    ChatCompletionResponse {
+        id: meta.id.clone(),
+        object: ChatCompletionResponse::OBJECT.to_owned(),
+        created: meta.created,
+        model: meta.model.clone(),
+        choices: vec![Choice {
+            index: 0,
+            message,
+            finish_reason: Some(finish_reason),
+            logprobs: serde_json::Value::Null,
+            extra: JsonObject::new(),
+        }],
+        usage: Some(usage),
+        extra: JsonObject::new(),
+    }
+}

@@ -1,0 +1,87 @@
+//! AWS SDK failures → contract §2 codes, by the service's error code (typed exceptions and mid-stream exception
+//! frames alike) or by the kind of transport failure. Logged with `DisplayErrorContext`; credentials never appear
+//! in SDK error text.
+
+use aws_sdk_bedrockruntime::error::{ProvideErrorMetadata, SdkError};
+use aws_smithy_types::error::display::DisplayErrorContext;
+use obs_models::error::ErrorCode;
+
+use crate::AdapterError;
+
+/// Maps any SDK error.
+pub(crate) fn from_sdk<E, R>(error: &SdkError<E, R>) -> AdapterError
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    let detail = DisplayErrorContext(error).to_string();
+    tracing::warn!(error = %detail, "bedrock call failed");
+    match error {
+        SdkError::ServiceError(service) => {
+            let err = service.err();
+            from_code(err.code().unwrap_or(""), err.message().unwrap_or("Bedrock returned an error."))
+        }
+        SdkError::TimeoutError(_) => AdapterError::new(ErrorCode::UpstreamTimeout, "Bedrock did not answer in time."),
+        SdkError::DispatchFailure(failure) if failure.is_timeout() => {
+            AdapterError::new(ErrorCode::UpstreamTimeout, "Bedrock did not answer in time.")
+        }
+        _ if mentions_credentials(&detail) => AdapterError::new(
+            ErrorCode::UpstreamAuthenticationError,
+            "No usable AWS credentials: the gateway could not sign the Bedrock request.",
+        ),
+        SdkError::DispatchFailure(failure) if failure.is_io() => AdapterError::new(
+            ErrorCode::UpstreamUnreachable,
+            format!("Could not connect to Bedrock: {}", root_cause(error)),
+        ),
+        SdkError::DispatchFailure(_) => {
+            AdapterError::new(ErrorCode::UpstreamUnreachable, format!("Could not reach Bedrock: {}", root_cause(error)))
+        }
+        _ => AdapterError::new(
+            ErrorCode::UpstreamError,
+            format!("Bedrock's answer could not be read: {}", root_cause(error)),
+        ),
+    }
+}
+
+fn mentions_credentials(detail: &str) -> bool {
+    let lower = detail.to_ascii_lowercase();
+    lower.contains("credential") || lower.contains("no identity") || lower.contains("identity resolver")
+}
+
+fn root_cause(error: &dyn std::error::Error) -> String {
+    let mut cause: &dyn std::error::Error = error;
+    while let Some(next) = cause.source() {
+        cause = next;
+    }
+    cause.to_string()
+}
+
+/// Maps a Bedrock error code (`ThrottlingException`, or the lower-camel member name of an exception frame).
+pub(crate) fn from_code(code: &str, message: &str) -> AdapterError {
+    let lower = code.to_ascii_lowercase();
+    let code = match lower.as_str() {
+        "throttlingexception" | "servicequotaexceededexception" | "toomanyrequestsexception" => {
+            ErrorCode::RateLimitExceeded
+        }
+        "validationexception" => ErrorCode::UpstreamValidationError,
+        "accessdeniedexception" => ErrorCode::UpstreamAccessDenied,
+        "resourcenotfoundexception" => ErrorCode::ModelNotFound,
+        "modelnotreadyexception" | "serviceunavailableexception" => ErrorCode::ServiceUnavailable,
+        "modeltimeoutexception" => ErrorCode::UpstreamTimeout,
+        "unrecognizedclientexception"
+        | "expiredtokenexception"
+        | "expiredtoken"
+        | "invalidsignatureexception"
+        | "missingauthenticationtokenexception"
+        | "incompletesignature"
+        | "invalidclienttokenid"
+        | "signaturedoesnotmatch" => {
+            return AdapterError::new(
+                ErrorCode::UpstreamAuthenticationError,
+                format!("Bedrock rejected the gateway's AWS credentials: {message}"),
+            );
+        }
+        _ => ErrorCode::UpstreamError,
+    };
+    AdapterError::new(code, message)
+}

@@ -1,0 +1,74 @@
+//! Drives an SDK event receiver into a [`ChunkStream`]: one event at a time, the idle timeout between events, a
+//! decoder per API family. Dropping the stream drops the receiver, which closes the upstream connection.
+
+use std::collections::VecDeque;
+use std::time::Duration;
+
+use aws_sdk_bedrockruntime::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_bedrockruntime::primitives::event_stream::EventReceiver;
+use aws_smithy_types::event_stream::RawMessage;
+use obs_models::error::ErrorCode;
+use obs_models::openai::ChatCompletionChunk;
+
+use super::errors;
+use crate::{AdapterError, ChunkStream};
+
+/// Turns one family's events into chunks.
+pub(crate) trait EventDecoder<T>: Send + 'static {
+    /// One event.
+    fn event(&mut self, event: T, out: &mut Vec<ChatCompletionChunk>) -> Result<(), AdapterError>;
+    /// The upstream stream ended; complete the answer or say it was cut short.
+    fn end(&mut self, out: &mut Vec<ChatCompletionChunk>) -> Result<(), AdapterError>;
+}
+
+struct State<T, E, D> {
+    receiver: EventReceiver<T, E>,
+    decoder: D,
+    pending: VecDeque<Result<ChatCompletionChunk, AdapterError>>,
+    scratch: Vec<ChatCompletionChunk>,
+    idle: Duration,
+    done: bool,
+}
+
+pub(crate) fn drive<T, E, D>(receiver: EventReceiver<T, E>, decoder: D, idle: Duration) -> ChunkStream
+where
+    T: Send + 'static,
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    D: EventDecoder<T>,
+{
+    let state = State { receiver, decoder, pending: VecDeque::new(), scratch: Vec::new(), idle, done: false };
+    Box::pin(futures::stream::unfold(state, |mut state| async move {
+        loop {
+            if let Some(item) = state.pending.pop_front() {
+                return Some((item, state));
+            }
+            if state.done {
+                return None;
+            }
+            let outcome = match tokio::time::timeout(state.idle, state.receiver.recv()).await {
+                Err(_) => Err(AdapterError::new(
+                    ErrorCode::UpstreamTimeout,
+                    "Bedrock stopped sending in the middle of the answer.",
+                )),
+                Ok(Err(error)) => Err(stream_error(&error)),
+                Ok(Ok(Some(event))) => state.decoder.event(event, &mut state.scratch),
+                Ok(Ok(None)) => {
+                    state.done = true;
+                    state.decoder.end(&mut state.scratch)
+                }
+            };
+            state.pending.extend(state.scratch.drain(..).map(Ok));
+            if let Err(error) = outcome {
+                state.pending.push_back(Err(error));
+                state.done = true;
+            }
+        }
+    }))
+}
+
+fn stream_error<E>(error: &SdkError<E, RawMessage>) -> AdapterError
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+{
+    errors::from_sdk(error)
+}

@@ -1,0 +1,191 @@
+//! The OpenAI adapter: any OpenAI-compatible base URL (OpenAI, Azure-style deployments, vLLM, Ollama, another
+//! gateway) over one shared reqwest client (contract §8).
+
+mod errors;
+mod stream;
+
+use async_trait::async_trait;
+use bytes::Bytes;
+use obs_models::error::ErrorCode;
+use obs_models::openai::{ChatCompletionRequest, ChatCompletionResponse, ModelInfo, ModelList, StreamOptions};
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+use secrecy::{ExposeSecret, SecretString};
+
+use crate::sse::DEFAULT_EVENT_LIMIT;
+use crate::{AdapterError, ChatAdapter, ChunkStream, Timeouts, UpstreamTarget};
+
+/// Configuration of one OpenAI-compatible provider.
+#[derive(Debug, Clone)]
+pub struct OpenAiConfig {
+    /// Base URL up to and including the API version, e.g. `https://api.openai.com/v1`.
+    pub base_url: String,
+    /// The provider's API key (sent as `Authorization: Bearer`); `None` for servers without auth.
+    pub api_key: Option<SecretString>,
+    /// `OpenAI-Organization` header.
+    pub organization: Option<String>,
+    /// Extra headers sent with every request (Azure `api-key`, gateway routing headers, …).
+    pub extra_headers: Vec<(String, String)>,
+    /// Upstream time limits.
+    pub timeouts: Timeouts,
+    /// Cap on one SSE event (default 1 MiB).
+    pub max_event_bytes: usize,
+}
+
+impl OpenAiConfig {
+    /// A configuration for `base_url` with defaults for everything else.
+    pub fn new(base_url: impl Into<String>, api_key: Option<SecretString>) -> Self {
+        OpenAiConfig {
+            base_url: base_url.into(),
+            api_key,
+            organization: None,
+            extra_headers: Vec::new(),
+            timeouts: Timeouts::default(),
+            max_event_bytes: DEFAULT_EVENT_LIMIT,
+        }
+    }
+}
+
+/// Builds the HTTP client providers share: rustls, HTTP/2 by ALPN, pooled connections, the connect timeout. No
+/// total timeout (streams may run long); per-request limits are the adapters'.
+pub fn http_client(connect_timeout: std::time::Duration) -> Result<reqwest::Client, AdapterError> {
+    reqwest::Client::builder()
+        .connect_timeout(connect_timeout)
+        .pool_idle_timeout(std::time::Duration::from_secs(90))
+        .tcp_nodelay(true)
+        .build()
+        .map_err(|e| AdapterError::new(ErrorCode::InternalError, format!("Could not build the HTTP client: {e}.")))
+}
+
+/// The adapter for one OpenAI-compatible provider. Built once and shared by every model it serves.
+#[derive(Debug, Clone)]
+pub struct OpenAiAdapter {
+    client: reqwest::Client,
+    chat_url: String,
+    models_url: String,
+    headers: HeaderMap,
+    timeouts: Timeouts,
+    max_event_bytes: usize,
+}
+
+impl OpenAiAdapter {
+    /// Builds the adapter over a shared client; fails on a header that is not valid HTTP.
+    pub fn new(config: OpenAiConfig, client: reqwest::Client) -> Result<Self, AdapterError> {
+        let mut headers = HeaderMap::new();
+        if let Some(key) = &config.api_key {
+            let mut value = HeaderValue::from_str(&format!("Bearer {}", key.expose_secret()))
+                .map_err(|_| invalid_config("The OpenAI API key contains characters not allowed in an HTTP header."))?;
+            // Sensitive values print as "Sensitive" in Debug and are kept out of HPACK tables.
+            value.set_sensitive(true);
+            headers.insert(reqwest::header::AUTHORIZATION, value);
+        }
+        if let Some(organization) = &config.organization {
+            let value = HeaderValue::from_str(organization)
+                .map_err(|_| invalid_config("The OpenAI organization is not a valid HTTP header value."))?;
+            headers.insert(HeaderName::from_static("openai-organization"), value);
+        }
+        for (name, value) in &config.extra_headers {
+            let name = HeaderName::from_bytes(name.as_bytes())
+                .map_err(|_| invalid_config(format!("'{name}' is not a valid HTTP header name.")))?;
+            let mut value = HeaderValue::from_str(value).map_err(|_| {
+                invalid_config(format!("The value of header '{name}' is not a valid HTTP header value."))
+            })?;
+            value.set_sensitive(true);
+            headers.insert(name, value);
+        }
+        let base = config.base_url.trim_end_matches('/');
+        Ok(OpenAiAdapter {
+            client,
+            chat_url: format!("{base}/chat/completions"),
+            models_url: format!("{base}/models"),
+            headers,
+            timeouts: config.timeouts,
+            max_event_bytes: config.max_event_bytes,
+        })
+    }
+
+    async fn post(&self, body: Vec<u8>) -> Result<reqwest::Response, AdapterError> {
+        let request = self
+            .client
+            .post(&self.chat_url)
+            .headers(self.headers.clone())
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .body(body);
+        let response = tokio::time::timeout(self.timeouts.first_byte, request.send())
+            .await
+            .map_err(|_| errors::first_byte_timeout())?
+            .map_err(errors::transport)?;
+        if response.status().is_success() {
+            Ok(response)
+        } else {
+            Err(errors::from_status(response, &self.timeouts).await)
+        }
+    }
+}
+
+fn invalid_config(message: impl Into<String>) -> AdapterError {
+    AdapterError::new(ErrorCode::UpstreamAuthenticationError, message)
+}
+
+/// The client's body for the upstream: `model` replaced by the routed id, every unknown field kept.
+fn upstream_body(
+    mut request: ChatCompletionRequest,
+    target: &UpstreamTarget,
+    stream: bool,
+) -> Result<Vec<u8>, AdapterError> {
+    request.model.clone_from(&target.model_id);
+    if stream {
+        request.stream = Some(true);
+        // Always ask for usage; the encoder drops it when the client did not ask (contract §4.2).
+        let options = request.stream_options.get_or_insert_with(StreamOptions::default);
+        options.include_usage = Some(true);
+    }
+    serde_json::to_vec(&request).map_err(|e| {
+        AdapterError::new(ErrorCode::InternalError, format!("Could not encode the upstream request: {e}."))
+    })
+}
+
+#[async_trait]
+impl ChatAdapter for OpenAiAdapter {
+    async fn chat(
+        &self,
+        request: ChatCompletionRequest,
+        target: &UpstreamTarget,
+    ) -> Result<ChatCompletionResponse, AdapterError> {
+        let response = self.post(upstream_body(request, target, false)?).await?;
+        let body: Bytes = tokio::time::timeout(self.timeouts.idle, response.bytes())
+            .await
+            .map_err(|_| errors::idle_timeout())?
+            .map_err(errors::transport)?;
+        serde_json::from_slice(&body).map_err(|e| {
+            AdapterError::new(ErrorCode::UpstreamError, format!("The upstream answer is not a chat completion: {e}."))
+        })
+    }
+
+    async fn chat_stream(
+        &self,
+        request: ChatCompletionRequest,
+        target: &UpstreamTarget,
+    ) -> Result<ChunkStream, AdapterError> {
+        let response = self.post(upstream_body(request, target, true)?).await?;
+        Ok(stream::chunks(response, self.timeouts, self.max_event_bytes))
+    }
+
+    async fn list_models(&self) -> Result<Vec<ModelInfo>, AdapterError> {
+        let request = self.client.get(&self.models_url).headers(self.headers.clone());
+        let response = tokio::time::timeout(self.timeouts.first_byte, request.send())
+            .await
+            .map_err(|_| errors::first_byte_timeout())?
+            .map_err(errors::transport)?;
+        if !response.status().is_success() {
+            return Err(errors::from_status(response, &self.timeouts).await);
+        }
+        let body = tokio::time::timeout(self.timeouts.idle, response.bytes())
+            .await
+            .map_err(|_| errors::idle_timeout())?
+            .map_err(errors::transport)?;
+        let list: ModelList = serde_json::from_slice(&body).map_err(|e| {
+            AdapterError::new(ErrorCode::UpstreamError, format!("The upstream model list is not readable: {e}."))
+        })?;
+        Ok(list.data.into_iter().map(|m| ModelInfo::new(m.id, m.created, "openai")).collect())
+    }
+}
