@@ -17,7 +17,7 @@ use serde_json::{Value, json};
 fn adapter(mock: &MockHandle, key: &str, timeouts: Timeouts) -> OpenAiAdapter {
     let mut config = OpenAiConfig::new(mock.openai_base_url(), Some(SecretString::from(key.to_owned())));
     config.organization = Some("org-obs".into());
-    config.extra_headers = vec![("x-route".into(), "blue".into())];
+    config.extra_headers = vec![("x-route".into(), SecretString::from("blue".to_owned()))];
     config.timeouts = timeouts;
     OpenAiAdapter::new(config, http_client(timeouts.connect).unwrap()).unwrap()
 }

@@ -31,13 +31,15 @@ pub enum Scenario {
     Disconnect,
     /// Reasoning (Claude thinking, Converse reasoningContent) before a text reply.
     Reasoning,
+    /// The first request for a given model id fails with 503; later ones succeed (retry tests).
+    Flaky,
 }
 
 impl Scenario {
     /// The scenario named in `model_id` (the more specific names are checked first).
     pub fn from_model(model_id: &str) -> Scenario {
         let id = model_id.to_ascii_lowercase();
-        const TABLE: [(&str, Scenario); 14] = [
+        const TABLE: [(&str, Scenario); 15] = [
             ("midstream-error", Scenario::MidstreamError),
             ("tool-first", Scenario::ToolFirst),
             ("tools2", Scenario::Tools2),
@@ -52,6 +54,7 @@ impl Scenario {
             ("timeout", Scenario::Timeout),
             ("disconnect", Scenario::Disconnect),
             ("reasoning", Scenario::Reasoning),
+            ("flaky", Scenario::Flaky),
         ];
         TABLE.iter().find(|(word, _)| id.contains(word)).map_or(Scenario::Text, |(_, s)| *s)
     }

@@ -68,7 +68,7 @@ pub async fn spawn_on(config: MockConfig, addr: SocketAddr) -> std::io::Result<M
     let addr = listener.local_addr()?;
     let recorder = Recorder::new(config.record_limit);
     let (shutdown, mut stopped) = watch::channel(false);
-    let state = Arc::new(State { config, recorder: recorder.clone() });
+    let state = Arc::new(State { config, recorder: recorder.clone(), flaky_seen: Default::default() });
     tokio::spawn(async move {
         let mut connections = JoinSet::new();
         loop {
@@ -100,6 +100,8 @@ pub async fn spawn_on(config: MockConfig, addr: SocketAddr) -> std::io::Result<M
 struct State {
     config: MockConfig,
     recorder: Recorder,
+    /// Model ids of the `flaky` scenario that have failed once already.
+    flaky_seen: std::sync::Mutex<std::collections::HashSet<String>>,
 }
 
 impl State {
@@ -126,6 +128,26 @@ impl State {
         };
         let seq = self.recorder.record(parts.method.to_string(), path.clone(), model.clone(), headers, body.clone());
         let authorization = header("authorization");
+        if let Some(model) = model.as_deref().filter(|m| crate::Scenario::from_model(m) == crate::Scenario::Flaky) {
+            let first_time =
+                self.flaky_seen.lock().unwrap_or_else(std::sync::PoisonError::into_inner).insert(model.to_owned());
+            if first_time {
+                return if runtime.is_some() {
+                    bedrock::error_response(&bedrock::BedrockError::new(
+                        503,
+                        "ServiceUnavailableException",
+                        "Bedrock is unable to process your request (mock scenario 'flaky', first attempt).",
+                    ))
+                } else {
+                    openai::error(
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        "The engine is currently overloaded (mock scenario 'flaky', first attempt).",
+                        "server_error",
+                        None,
+                    )
+                };
+            }
+        }
         let openai_rejection = || openai::rejects(authorization.as_deref(), &self.config);
         let bedrock_rejection = || bedrock::rejects(authorization.as_deref());
         match (&parts.method, path.as_str(), runtime) {
@@ -146,6 +168,7 @@ impl State {
             (&Method::GET, "/inference-profiles", _) => {
                 bedrock_rejection().unwrap_or_else(control_plane::inference_profiles)
             }
+            (&Method::POST, "/", _) => bedrock_rejection().unwrap_or_else(|| crate::sts::handle(&body)),
             _ => not_found(&path),
         }
     }

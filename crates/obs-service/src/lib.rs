@@ -1,7 +1,26 @@
-//! Embeddable obs: the service trait, the provider factory, routing by model id, configuration and AWS credentials.
+//! Embeddable obs: everything another Rust application needs to run the gateway without HTTP.
 //!
-//! Owns: what another Rust application needs to run obs without HTTP. Built on `obs-adapters` and `obs-convert`.
-//! Must not import: `obs-server`, `obs-cli`, hyper, clap.
+//! Owns the [`ChatService`] trait and its implementation [`Gateway`] (routing by model id — [`routing`] — the
+//! provider factory, retries, model listing), the typed [`config::Config`] (defaults → TOML → environment) and AWS
+//! credentials ([`credentials`]). Built on `obs-adapters` (dispatch) and `obs-convert` (formats).
 //!
-//! Nearly empty for now; the issue "obs-service: the embeddable library" fills it.
+//! Must not import: `obs-server`, `obs-cli`, hyper, clap. Reads the process environment only through
+//! [`config::ConfigSources::process`].
+//!
+//! Start at [`Gateway::new`].
 #![forbid(unsafe_code)]
+
+pub mod config;
+pub mod credentials;
+mod error;
+mod gateway;
+mod models;
+mod providers;
+pub mod retry;
+pub mod routing;
+mod service;
+
+pub use error::ServiceError;
+pub use gateway::Gateway;
+pub use obs_adapters::{ChunkStream, UpstreamTarget};
+pub use service::ChatService;

@@ -23,8 +23,8 @@ pub struct OpenAiConfig {
     pub api_key: Option<SecretString>,
     /// `OpenAI-Organization` header.
     pub organization: Option<String>,
-    /// Extra headers sent with every request (Azure `api-key`, gateway routing headers, …).
-    pub extra_headers: Vec<(String, String)>,
+    /// Extra headers sent with every request (Azure `api-key`, gateway routing headers, …); values are secrets.
+    pub extra_headers: Vec<(String, SecretString)>,
     /// Upstream time limits.
     pub timeouts: Timeouts,
     /// Cap on one SSE event (default 1 MiB).
@@ -86,7 +86,7 @@ impl OpenAiAdapter {
         for (name, value) in &config.extra_headers {
             let name = HeaderName::from_bytes(name.as_bytes())
                 .map_err(|_| invalid_config(format!("'{name}' is not a valid HTTP header name.")))?;
-            let mut value = HeaderValue::from_str(value).map_err(|_| {
+            let mut value = HeaderValue::from_str(value.expose_secret()).map_err(|_| {
                 invalid_config(format!("The value of header '{name}' is not a valid HTTP header value."))
             })?;
             value.set_sensitive(true);

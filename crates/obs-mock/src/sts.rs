@@ -1,0 +1,48 @@
+//! STS `AssumeRole` (query protocol: form body in, XML out), so credential providers that assume a role can be
+//! tested on loopback. The temporary credentials it hands out are [`ASSUMED_ACCESS_KEY_ID`] / secret / token.
+
+use http::{HeaderValue, Response, StatusCode};
+
+use crate::http::{Body, full};
+
+/// The access key id of the temporary credentials the mock's STS returns.
+pub const ASSUMED_ACCESS_KEY_ID: &str = "ASIAOBSMOCKASSUMED";
+
+fn form_value(body: &str, key: &str) -> Option<String> {
+    body.split('&').find_map(|pair| {
+        let (k, v) = pair.split_once('=')?;
+        (k == key).then(|| percent_encoding::percent_decode_str(&v.replace('+', " ")).decode_utf8_lossy().into_owned())
+    })
+}
+
+pub(crate) fn handle(body: &[u8]) -> Response<Body> {
+    let body = String::from_utf8_lossy(body);
+    let action = form_value(&body, "Action").unwrap_or_default();
+    let (status, xml) = if action == "AssumeRole" {
+        let role = form_value(&body, "RoleArn").unwrap_or_default();
+        let session = form_value(&body, "RoleSessionName").unwrap_or_default();
+        (
+            StatusCode::OK,
+            format!(
+                "<AssumeRoleResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><AssumeRoleResult>\
+                 <Credentials><AccessKeyId>{ASSUMED_ACCESS_KEY_ID}</AccessKeyId><SecretAccessKey>mock-assumed-secret</SecretAccessKey>\
+                 <SessionToken>mock-session-token</SessionToken><Expiration>2099-01-01T00:00:00Z</Expiration></Credentials>\
+                 <AssumedRoleUser><AssumedRoleId>AROAMOCK:{session}</AssumedRoleId><Arn>{role}/{session}</Arn></AssumedRoleUser>\
+                 </AssumeRoleResult><ResponseMetadata><RequestId>mock-request</RequestId></ResponseMetadata></AssumeRoleResponse>"
+            ),
+        )
+    } else {
+        (
+            StatusCode::BAD_REQUEST,
+            format!(
+                "<ErrorResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><Error><Type>Sender</Type>\
+                 <Code>InvalidAction</Code><Message>The mock STS only answers AssumeRole, not '{action}'.</Message></Error>\
+                 <RequestId>mock-request</RequestId></ErrorResponse>"
+            ),
+        )
+    };
+    let mut response = Response::new(full(xml));
+    *response.status_mut() = status;
+    response.headers_mut().insert(http::header::CONTENT_TYPE, HeaderValue::from_static("text/xml"));
+    response
+}

@@ -1,0 +1,196 @@
+//! Finding, parsing and validating the configuration.
+
+use std::path::{Path, PathBuf};
+
+use secrecy::ExposeSecret;
+
+use super::Config;
+
+/// A configuration problem, naming the key (TOML path or environment variable) it is about.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("configuration `{key}`: {message}")]
+pub struct ConfigError {
+    /// `server.port`, `PORT`, the file path, ….
+    pub key: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl ConfigError {
+    /// An error about `key`.
+    pub fn new(key: impl Into<String>, message: impl Into<String>) -> Self {
+        ConfigError { key: key.into(), message: message.into() }
+    }
+}
+
+/// Where configuration comes from.
+pub struct ConfigSources<'a> {
+    /// `--config PATH`; else `OBS_CONFIG`; else `obs.toml` in the working directory if present.
+    pub file: Option<PathBuf>,
+    /// Environment lookup (the process environment in binaries, a map in tests).
+    pub env: &'a dyn Fn(&str) -> Option<String>,
+}
+
+impl ConfigSources<'_> {
+    /// Sources reading the process environment.
+    pub fn process(file: Option<PathBuf>) -> ConfigSources<'static> {
+        ConfigSources { file, env: &|key| std::env::var(key).ok() }
+    }
+}
+
+impl Config {
+    /// Defaults → TOML file → environment, then validation.
+    ///
+    /// ```
+    /// use obs_service::config::{Config, ConfigSources};
+    ///
+    /// let env = |key: &str| match key {
+    ///     "PORT" => Some("9000".to_owned()),
+    ///     "OPENAI_API_KEY" => Some("sk-secret".to_owned()),
+    ///     _ => None,
+    /// };
+    /// let config = Config::load(ConfigSources { file: None, env: &env }).unwrap();
+    /// assert_eq!(config.server.port, 9000);
+    /// assert!(!format!("{config:?}").contains("sk-secret"));
+    /// ```
+    pub fn load(sources: ConfigSources<'_>) -> Result<Config, ConfigError> {
+        let env = sources.env;
+        let path =
+            sources.file.or_else(|| env("OBS_CONFIG").filter(|p| !p.is_empty()).map(PathBuf::from)).or_else(|| {
+                let local = PathBuf::from("obs.toml");
+                local.is_file().then_some(local)
+            });
+        let mut config = match &path {
+            Some(path) => Config::from_file(path)?,
+            None => Config::default(),
+        };
+        super::env::apply(&mut config, env)?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Parses a TOML file (no environment, no validation).
+    pub fn from_file(path: &Path) -> Result<Config, ConfigError> {
+        let key = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|e| ConfigError::new(&key, format!("cannot be read: {e}")))?;
+        Config::from_toml(&text).map_err(|e| ConfigError::new(key, e.message))
+    }
+
+    /// Parses TOML text; unknown keys are errors that name the key.
+    pub fn from_toml(text: &str) -> Result<Config, ConfigError> {
+        toml::from_str(text).map_err(|e| {
+            let message = e.message().trim().to_owned();
+            let location = e.span().map(|span| {
+                let line = text[..span.start.min(text.len())].matches('\n').count() + 1;
+                format!(" (line {line})")
+            });
+            ConfigError::new("config file", format!("{message}{}", location.unwrap_or_default()))
+        })
+    }
+
+    /// Checks every value, naming the key of the first bad one.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        for (i, key) in self.server.api_keys.iter().enumerate() {
+            if key.expose_secret().trim().is_empty() {
+                return Err(ConfigError::new(format!("server.api_keys[{i}]"), "must not be empty"));
+            }
+        }
+        if self.server.host.trim().is_empty() {
+            return Err(ConfigError::new("server.host", "must not be empty"));
+        }
+        if self.server.body_limit_bytes == 0 {
+            return Err(ConfigError::new("server.body_limit_bytes", "must be at least 1"));
+        }
+        if self.server.keep_alive_seconds == 0 {
+            return Err(ConfigError::new("server.keep_alive_seconds", "must be at least 1"));
+        }
+        for (i, origin) in self.server.cors_origins.iter().enumerate() {
+            if origin != "*" && !is_http_url(origin) {
+                return Err(ConfigError::new(
+                    format!("server.cors_origins[{i}]"),
+                    format!("'{origin}' is not an origin"),
+                ));
+            }
+        }
+        if let Some(addr) = &self.server.metrics_addr {
+            addr.parse::<std::net::SocketAddr>()
+                .map_err(|_| ConfigError::new("server.metrics_addr", format!("'{addr}' is not host:port")))?;
+        }
+        for (name, alias) in &self.aliases {
+            alias.target().map_err(|message| ConfigError::new(format!("aliases.{name}"), message))?;
+        }
+        if !is_http_url(&self.openai.base_url) {
+            return Err(ConfigError::new(
+                "openai.base_url",
+                format!("'{}' is not an http(s) URL", self.openai.base_url),
+            ));
+        }
+        for name in self.openai.extra_headers.keys() {
+            if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
+                return Err(ConfigError::new(format!("openai.extra_headers.{name}"), "is not a valid header name"));
+            }
+        }
+        for (key, url) in [
+            ("bedrock.endpoint_url", &self.bedrock.endpoint_url),
+            ("bedrock.control_endpoint_url", &self.bedrock.control_endpoint_url),
+            ("aws.sts_endpoint_url", &self.aws.sts_endpoint_url),
+        ] {
+            if let Some(url) = url.as_ref().filter(|u| !is_http_url(u)) {
+                return Err(ConfigError::new(key, format!("'{url}' is not an http(s) URL")));
+            }
+        }
+        if self.bedrock.default_max_tokens_claude == 0 {
+            return Err(ConfigError::new("bedrock.default_max_tokens_claude", "must be at least 1"));
+        }
+        if self.bedrock.default_max_tokens_titan == 0 {
+            return Err(ConfigError::new("bedrock.default_max_tokens_titan", "must be at least 1"));
+        }
+        if !(900..=43200).contains(&self.aws.role_session_duration) {
+            return Err(ConfigError::new("aws.role_session_duration", "must be between 900 and 43200 seconds"));
+        }
+        if self.aws.access_key_id.is_some() != self.aws.secret_access_key.is_some() {
+            return Err(ConfigError::new(
+                "aws.secret_access_key",
+                "static AWS credentials need both an access key id and a secret access key",
+            ));
+        }
+        if self.aws.role_session_name.trim().is_empty() {
+            return Err(ConfigError::new("aws.role_session_name", "must not be empty"));
+        }
+        for (key, seconds) in [
+            ("timeouts.connect_seconds", self.timeouts.connect_seconds),
+            ("timeouts.first_byte_seconds", self.timeouts.first_byte_seconds),
+            ("timeouts.idle_seconds", self.timeouts.idle_seconds),
+        ] {
+            if !(seconds.is_finite() && seconds > 0.0 && seconds <= 86_400.0) {
+                return Err(ConfigError::new(key, "must be a number of seconds above 0 (at most a day)"));
+            }
+        }
+        if self.retries.max_retries > 10 {
+            return Err(ConfigError::new("retries.max_retries", "must be at most 10"));
+        }
+        if self.retries.initial_backoff_ms > self.retries.max_backoff_ms {
+            return Err(ConfigError::new("retries.initial_backoff_ms", "must not exceed retries.max_backoff_ms"));
+        }
+        if !["trace", "debug", "info", "warn", "error"].contains(&self.logging.level.as_str()) {
+            return Err(ConfigError::new("logging.level", "must be trace, debug, info, warn or error"));
+        }
+        if !["text", "json"].contains(&self.logging.format.as_str()) {
+            return Err(ConfigError::new("logging.format", "must be text or json"));
+        }
+        Ok(())
+    }
+
+    /// Upstream limits as durations.
+    pub fn upstream_timeouts(&self) -> obs_adapters::Timeouts {
+        obs_adapters::Timeouts {
+            connect: std::time::Duration::from_secs_f64(self.timeouts.connect_seconds),
+            first_byte: std::time::Duration::from_secs_f64(self.timeouts.first_byte_seconds),
+            idle: std::time::Duration::from_secs_f64(self.timeouts.idle_seconds),
+        }
+    }
+}
+
+fn is_http_url(url: &str) -> bool {
+    url.starts_with("http://") || url.starts_with("https://")
+}

@@ -1,0 +1,307 @@
+//! Configuration (contract §10): built-in defaults → TOML file → environment, later wins. Unknown TOML keys are
+//! rejected with their name; every value is validated at load with a message naming its key. Secrets are
+//! `secrecy` types, so `Debug` never shows them.
+
+mod env;
+mod load;
+
+use std::collections::BTreeMap;
+
+use secrecy::SecretString;
+use serde::Deserialize;
+
+pub use load::{ConfigError, ConfigSources};
+
+use crate::routing::{AliasTarget, ClaudeApi, Provider};
+
+/// The whole configuration.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// The HTTP server.
+    pub server: ServerConfig,
+    /// Routing defaults.
+    pub routing: RoutingConfig,
+    /// Model aliases: `name = "provider:model-id"` or `name = { provider = "…", model = "…" }`.
+    pub aliases: BTreeMap<String, AliasConfig>,
+    /// The OpenAI (or OpenAI-compatible) provider.
+    pub openai: OpenAiSection,
+    /// The Bedrock provider.
+    pub bedrock: BedrockSection,
+    /// AWS credentials.
+    pub aws: AwsSection,
+    /// Upstream time limits.
+    pub timeouts: TimeoutsSection,
+    /// Retries of failed upstream calls.
+    pub retries: RetriesSection,
+    /// Fetching http(s) image URLs for Bedrock.
+    pub images: ImagesSection,
+    /// `/v1/models`.
+    pub models: ModelsSection,
+    /// Logging.
+    pub logging: LoggingSection,
+}
+
+/// `[server]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerConfig {
+    /// Listen address (`HOST`).
+    pub host: String,
+    /// Listen port (`PORT`); 0 picks a free one.
+    pub port: u16,
+    /// Accepted gateway keys (`API_KEY`, comma-separated). No default key exists.
+    pub api_keys: Vec<SecretString>,
+    /// Largest request body, in bytes (default 20 MiB).
+    pub body_limit_bytes: usize,
+    /// Seconds between `: keep-alive` comments on a silent stream.
+    pub keep_alive_seconds: u64,
+    /// Seconds in-flight requests get to finish on shutdown.
+    pub shutdown_grace_seconds: u64,
+    /// Most requests served at once (0 = no limit); over it: 503 with `retry-after`.
+    pub max_concurrent_requests: usize,
+    /// Origins allowed by CORS (empty = CORS off).
+    pub cors_origins: Vec<String>,
+    /// Serve `/metrics` on this separate address instead of the main one.
+    pub metrics_addr: Option<String>,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            host: "127.0.0.1".to_owned(),
+            port: 8000,
+            api_keys: Vec::new(),
+            body_limit_bytes: 20 * 1024 * 1024,
+            keep_alive_seconds: 15,
+            shutdown_grace_seconds: 30,
+            max_concurrent_requests: 0,
+            cors_origins: Vec::new(),
+            metrics_addr: None,
+        }
+    }
+}
+
+/// `[routing]`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RoutingConfig {
+    /// Provider for ids no rule recognises (`OBS_DEFAULT_PROVIDER`; default `openai`).
+    pub default_provider: Option<Provider>,
+}
+
+/// One alias, in either TOML form.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(untagged)]
+pub enum AliasConfig {
+    /// `"provider:model-id"`.
+    Short(String),
+    /// `{ provider = "bedrock", model = "…" }`.
+    Table {
+        /// `openai` or `bedrock`.
+        provider: String,
+        /// Upstream model id.
+        model: String,
+    },
+}
+
+impl AliasConfig {
+    /// The target, or why it is invalid.
+    pub fn target(&self) -> Result<AliasTarget, String> {
+        let (provider, model) = match self {
+            AliasConfig::Short(text) => {
+                text.split_once(':').ok_or_else(|| format!("'{text}' must be \"provider:model-id\""))?
+            }
+            AliasConfig::Table { provider, model } => (provider.as_str(), model.as_str()),
+        };
+        let provider = Provider::parse(provider)
+            .ok_or_else(|| format!("unknown provider '{provider}' (use openai or bedrock)"))?;
+        if model.is_empty() {
+            return Err("the model id is empty".to_owned());
+        }
+        Ok(AliasTarget { provider, model: model.to_owned() })
+    }
+}
+
+/// `[openai]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct OpenAiSection {
+    /// `OPENAI_API_KEY`.
+    pub api_key: Option<SecretString>,
+    /// `OPENAI_BASE_URL` (default `https://api.openai.com/v1`).
+    pub base_url: String,
+    /// `OPENAI_ORG_ID`.
+    pub organization: Option<String>,
+    /// Extra headers for OpenAI-compatible servers (Azure `api-key`, …); values are secrets.
+    pub extra_headers: BTreeMap<String, SecretString>,
+}
+
+/// OpenAI's own API.
+pub const OPENAI_DEFAULT_BASE_URL: &str = "https://api.openai.com/v1";
+
+impl Default for OpenAiSection {
+    fn default() -> Self {
+        OpenAiSection {
+            api_key: None,
+            base_url: OPENAI_DEFAULT_BASE_URL.to_owned(),
+            organization: None,
+            extra_headers: BTreeMap::new(),
+        }
+    }
+}
+
+/// `[bedrock]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct BedrockSection {
+    /// `AWS_REGION` (else `AWS_DEFAULT_REGION`, else the profile's region).
+    pub region: Option<String>,
+    /// `invoke` (default) or `converse` for Claude.
+    pub claude_api: ClaudeApi,
+    /// Runtime endpoint override (`BEDROCK_ENDPOINT_URL`).
+    pub endpoint_url: Option<String>,
+    /// Control-plane endpoint override (`BEDROCK_CONTROL_ENDPOINT_URL`).
+    pub control_endpoint_url: Option<String>,
+    /// `max_tokens` for Claude when the client gives none (`DEFAULT_MAX_TOKENS_CLAUDE`).
+    pub default_max_tokens_claude: u32,
+    /// `maxTokenCount` for Titan when the client gives none (`DEFAULT_MAX_TOKENS_TITAN`).
+    pub default_max_tokens_titan: u32,
+}
+
+impl Default for BedrockSection {
+    fn default() -> Self {
+        BedrockSection {
+            region: None,
+            claude_api: ClaudeApi::Invoke,
+            endpoint_url: None,
+            control_endpoint_url: None,
+            default_max_tokens_claude: 4096,
+            default_max_tokens_titan: 512,
+        }
+    }
+}
+
+/// `[aws]`: credentials, in the precedence of contract §10.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AwsSection {
+    /// `AWS_ACCESS_KEY_ID`.
+    pub access_key_id: Option<String>,
+    /// `AWS_SECRET_ACCESS_KEY`.
+    pub secret_access_key: Option<SecretString>,
+    /// `AWS_SESSION_TOKEN`.
+    pub session_token: Option<SecretString>,
+    /// `AWS_PROFILE`.
+    pub profile: Option<String>,
+    /// `AWS_ROLE_ARN`: assumed on top of the static keys or profile, else from the default chain.
+    pub role_arn: Option<String>,
+    /// `AWS_EXTERNAL_ID`.
+    pub external_id: Option<String>,
+    /// `AWS_ROLE_SESSION_NAME` (default `obs-session`).
+    pub role_session_name: String,
+    /// `AWS_ROLE_SESSION_DURATION`, 900..=43200 seconds (default 3600).
+    pub role_session_duration: u32,
+    /// `AWS_WEB_IDENTITY_TOKEN_FILE`.
+    pub web_identity_token_file: Option<String>,
+    /// STS endpoint override (`AWS_ENDPOINT_URL_STS`), for private endpoints and tests.
+    pub sts_endpoint_url: Option<String>,
+}
+
+impl Default for AwsSection {
+    fn default() -> Self {
+        AwsSection {
+            access_key_id: None,
+            secret_access_key: None,
+            session_token: None,
+            profile: None,
+            role_arn: None,
+            external_id: None,
+            role_session_name: "obs-session".to_owned(),
+            role_session_duration: 3600,
+            web_identity_token_file: None,
+            sts_endpoint_url: None,
+        }
+    }
+}
+
+/// `[timeouts]`, in seconds.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TimeoutsSection {
+    /// Upstream connect.
+    pub connect_seconds: f64,
+    /// Until the first byte of the upstream's answer.
+    pub first_byte_seconds: f64,
+    /// Longest silence between stream events.
+    pub idle_seconds: f64,
+}
+
+impl Default for TimeoutsSection {
+    fn default() -> Self {
+        TimeoutsSection { connect_seconds: 10.0, first_byte_seconds: 120.0, idle_seconds: 120.0 }
+    }
+}
+
+/// `[retries]`: connect errors, 429 and 503, before any output only.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RetriesSection {
+    /// Retries after the first attempt (0 = none).
+    pub max_retries: u32,
+    /// First backoff, doubled per retry, with jitter.
+    pub initial_backoff_ms: u64,
+    /// Longest backoff; a `retry-after` longer than this is not waited for.
+    pub max_backoff_ms: u64,
+}
+
+impl Default for RetriesSection {
+    fn default() -> Self {
+        RetriesSection { max_retries: 2, initial_backoff_ms: 200, max_backoff_ms: 10_000 }
+    }
+}
+
+/// `[images]`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ImagesSection {
+    /// Fetch image URLs that resolve to private or loopback addresses.
+    pub allow_private_networks: bool,
+}
+
+/// `[models]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ModelsSection {
+    /// How long `/v1/models` answers are cached.
+    pub cache_seconds: u64,
+}
+
+impl Default for ModelsSection {
+    fn default() -> Self {
+        ModelsSection { cache_seconds: 600 }
+    }
+}
+
+/// `[logging]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LoggingSection {
+    /// `LOG_LEVEL`: trace, debug, info, warn, error.
+    pub level: String,
+    /// `LOG_FORMAT`: text or json.
+    pub format: String,
+}
+
+impl Default for LoggingSection {
+    fn default() -> Self {
+        LoggingSection { level: "info".to_owned(), format: "text".to_owned() }
+    }
+}
+
+impl Config {
+    /// Whether an OpenAI provider is usable: a key, or a non-default base URL (local servers often need none).
+    pub fn openai_configured(&self) -> bool {
+        self.openai.api_key.is_some() || self.openai.base_url != OPENAI_DEFAULT_BASE_URL
+    }
+}

@@ -1,0 +1,167 @@
+//! AWS credentials with the one precedence of contract §10:
+//!
+//! 1. static keys (`AWS_ACCESS_KEY_ID` + `AWS_SECRET_ACCESS_KEY` [+ `AWS_SESSION_TOKEN`]);
+//! 2. a profile (`AWS_PROFILE`);
+//! 3. `AWS_ROLE_ARN` assumed from the SDK's default chain;
+//! 4. web identity (`AWS_WEB_IDENTITY_TOKEN_FILE` with `AWS_ROLE_ARN`, as EKS IRSA sets them);
+//! 5. the SDK's default chain.
+//!
+//! When `AWS_ROLE_ARN` is set with static keys or a profile, the role is assumed **on top of** them (external id,
+//! session name, duration). With a web-identity token file the role is the one assumed with the token — never
+//! assumed a second time from itself. Everything is an aws-config provider: resolved lazily on the first Bedrock
+//! call, cached and refreshed by the SDK; nothing is sent at start-up.
+
+use std::time::Duration;
+
+use aws_config::meta::region::ProvideRegion;
+use aws_config::provider_config::ProviderConfig;
+use aws_config::sts::AssumeRoleProvider;
+use aws_config::web_identity_token::{StaticConfiguration, WebIdentityTokenCredentialsProvider};
+use aws_credential_types::Credentials;
+use aws_credential_types::provider::SharedCredentialsProvider;
+use aws_smithy_async::rt::sleep::TokioSleep;
+use aws_smithy_async::time::SystemTimeSource;
+use aws_types::region::Region;
+use aws_types::sdk_config::SdkConfig;
+use secrecy::ExposeSecret;
+
+use crate::config::{AwsSection, Config};
+
+/// Which rule of the precedence supplied the credentials.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CredentialSource {
+    /// Static keys.
+    Static,
+    /// Static keys with `AWS_ROLE_ARN` assumed on top.
+    StaticWithRole,
+    /// A named profile.
+    Profile,
+    /// A profile with `AWS_ROLE_ARN` assumed on top.
+    ProfileWithRole,
+    /// `AWS_ROLE_ARN` assumed from the default chain.
+    RoleFromDefaultChain,
+    /// A web-identity token.
+    WebIdentity,
+    /// The SDK's default chain.
+    DefaultChain,
+}
+
+impl CredentialSource {
+    /// A short label for logs and `config test-aws`.
+    pub fn label(self) -> &'static str {
+        match self {
+            CredentialSource::Static => "static keys",
+            CredentialSource::StaticWithRole => "static keys + assumed role",
+            CredentialSource::Profile => "profile",
+            CredentialSource::ProfileWithRole => "profile + assumed role",
+            CredentialSource::RoleFromDefaultChain => "assumed role (default chain)",
+            CredentialSource::WebIdentity => "web identity",
+            CredentialSource::DefaultChain => "default chain",
+        }
+    }
+}
+
+/// The region for Bedrock: `bedrock.region` (`AWS_REGION`, `AWS_DEFAULT_REGION`), else the profile's. Never the
+/// instance metadata service.
+pub async fn region(config: &Config) -> Option<Region> {
+    if let Some(region) = &config.bedrock.region {
+        return Some(Region::new(region.clone()));
+    }
+    let mut profile = aws_config::profile::ProfileFileRegionProvider::builder();
+    if let Some(name) = &config.aws.profile {
+        profile = profile.profile_name(name);
+    }
+    profile.build().region().await
+}
+
+/// A base `SdkConfig` with the clock and sleep obs uses (the SDK's STS provider needs both explicitly).
+fn base_sdk_config(region: &Region) -> aws_types::sdk_config::Builder {
+    SdkConfig::builder()
+        .behavior_version(aws_config::BehaviorVersion::latest())
+        .region(region.clone())
+        .time_source(SystemTimeSource::new())
+        .sleep_impl(TokioSleep::new())
+}
+
+/// The credentials provider, by the precedence above.
+pub async fn provider(aws: &AwsSection, region: &Region) -> (SharedCredentialsProvider, CredentialSource) {
+    let provider_config = ProviderConfig::default().with_region(Some(region.clone()));
+    let with_role = |base: SharedCredentialsProvider| async move {
+        match &aws.role_arn {
+            Some(role) => Some(SharedCredentialsProvider::new(assume_role(aws, role, region, base).await)),
+            None => None,
+        }
+    };
+    if let (Some(id), Some(secret)) = (&aws.access_key_id, &aws.secret_access_key) {
+        let token = aws.session_token.as_ref().map(|t| t.expose_secret().to_owned());
+        let base =
+            SharedCredentialsProvider::new(Credentials::new(id, secret.expose_secret(), token, None, "obs-static"));
+        return match with_role(base.clone()).await {
+            Some(role) => (role, CredentialSource::StaticWithRole),
+            None => (base, CredentialSource::Static),
+        };
+    }
+    if let Some(profile) = &aws.profile {
+        let base = SharedCredentialsProvider::new(
+            aws_config::profile::ProfileFileCredentialsProvider::builder()
+                .configure(&provider_config)
+                .profile_name(profile)
+                .build(),
+        );
+        return match with_role(base.clone()).await {
+            Some(role) => (role, CredentialSource::ProfileWithRole),
+            None => (base, CredentialSource::Profile),
+        };
+    }
+    if let (Some(file), Some(role)) = (&aws.web_identity_token_file, &aws.role_arn) {
+        let provider = WebIdentityTokenCredentialsProvider::builder()
+            .configure(&provider_config)
+            .static_configuration(StaticConfiguration {
+                web_identity_token_file: file.into(),
+                role_arn: role.clone(),
+                session_name: aws.role_session_name.clone(),
+            })
+            .build();
+        return (SharedCredentialsProvider::new(provider), CredentialSource::WebIdentity);
+    }
+    let default_chain = SharedCredentialsProvider::new(
+        aws_config::default_provider::credentials::DefaultCredentialsChain::builder()
+            .configure(provider_config)
+            .build()
+            .await,
+    );
+    match with_role(default_chain.clone()).await {
+        Some(role) => (role, CredentialSource::RoleFromDefaultChain),
+        None => (default_chain, CredentialSource::DefaultChain),
+    }
+}
+
+async fn assume_role(
+    aws: &AwsSection,
+    role: &str,
+    region: &Region,
+    base: SharedCredentialsProvider,
+) -> AssumeRoleProvider {
+    let mut sts = base_sdk_config(region);
+    if let Some(endpoint) = &aws.sts_endpoint_url {
+        sts = sts.endpoint_url(endpoint);
+    }
+    let mut builder = AssumeRoleProvider::builder(role)
+        .session_name(&aws.role_session_name)
+        .session_length(Duration::from_secs(u64::from(aws.role_session_duration)))
+        .configure(&sts.build());
+    if let Some(external_id) = &aws.external_id {
+        builder = builder.external_id(external_id);
+    }
+    builder.build_from_provider(base).await
+}
+
+/// The `SdkConfig` the Bedrock adapter is built from: region, credentials provider, endpoint override.
+pub async fn bedrock_sdk_config(config: &Config, region: Region) -> (SdkConfig, CredentialSource) {
+    let (credentials, source) = provider(&config.aws, &region).await;
+    let mut builder = base_sdk_config(&region).credentials_provider(credentials);
+    if let Some(endpoint) = &config.bedrock.endpoint_url {
+        builder = builder.endpoint_url(endpoint);
+    }
+    (builder.build(), source)
+}
