@@ -1,1 +1,36 @@
-fn main() {}
+//! `obs-server [--host H] [--port P] [--config FILE] [--demo] [--no-auth]`: parse arguments, run the gateway until
+//! SIGINT/SIGTERM, exit non-zero with one line on stderr when it cannot start.
+
+use std::path::PathBuf;
+
+use clap::Parser;
+
+/// obs — an OpenAI-compatible gateway in front of OpenAI and AWS Bedrock.
+#[derive(Parser)]
+#[command(version)]
+struct Args {
+    /// Listen address (overrides HOST and server.host).
+    #[arg(long)]
+    host: Option<String>,
+    /// Listen port (overrides PORT and server.port).
+    #[arg(long)]
+    port: Option<u16>,
+    /// Configuration file (default: OBS_CONFIG, else ./obs.toml if present).
+    #[arg(long, env = "OBS_CONFIG")]
+    config: Option<PathBuf>,
+    /// Emulate OpenAI and Bedrock in-process: real answers, no keys, no network.
+    #[arg(long)]
+    demo: bool,
+    /// Serve without gateway keys.
+    #[arg(long)]
+    no_auth: bool,
+}
+
+fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let options = obs_server::ServeOptions::load(args.config, args.host, args.port, args.demo, args.no_auth)?;
+    obs_server::init_logging(&options.config.logging.level, &options.config.logging.format);
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    runtime.block_on(obs_server::run(options))?;
+    Ok(())
+}

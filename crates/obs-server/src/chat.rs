@@ -1,0 +1,128 @@
+//! `POST /v1/chat/completions`: auth → target format → body (size cap) → detect and convert → validate → route →
+//! service → convert to the target format → encode (contract §2's order of checks).
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use bytes::Bytes;
+use http::{Request, Response, StatusCode};
+use http_body_util::{BodyExt, Limited};
+use hyper::body::Incoming;
+use obs_convert::ingress::parse_chat_request;
+use obs_convert::stream::encoder_for;
+use obs_convert::target::TargetFormat;
+use obs_convert::{claude_out, titan_out};
+use obs_models::error::ErrorCode;
+use obs_service::{ChatService, ChunkStream};
+
+use crate::app::App;
+use crate::body::{Body, json};
+use crate::errors::{ApiError, error_response};
+use crate::observe::RequestLog;
+use crate::sse;
+
+enum Outcome {
+    Whole(Response<Body>),
+    Stream { stream: ChunkStream, target: TargetFormat, include_usage: bool },
+}
+
+pub(crate) async fn handle(app: &Arc<App>, request: Request<Incoming>, mut log: RequestLog) -> (Response<Body>, Option<RequestLog>) {
+    match run(app, request, &mut log).await {
+        Ok(Outcome::Whole(response)) => (response, Some(log)),
+        Ok(Outcome::Stream { stream, target, include_usage }) => {
+            log.status = 200;
+            let encoder = encoder_for(target, include_usage);
+            (sse::response(app.clone(), stream, encoder, log), None)
+        }
+        Err(error) => {
+            log.error_code = Some(error.code.as_str());
+            log.outcome = "error";
+            (error_response(&error), Some(log))
+        }
+    }
+}
+
+async fn run(app: &Arc<App>, request: Request<Incoming>, log: &mut RequestLog) -> Result<Outcome, ApiError> {
+    app.auth.check(request.headers())?;
+    let target = TargetFormat::parse(query_param(request.uri().query(), "target_format").as_deref())?;
+    if let Some(limiter) = &app.limiter {
+        let permit = limiter.clone().try_acquire_owned().map_err(|_| {
+            let mut error = ApiError::new(ErrorCode::ServiceUnavailable, "The gateway is at its concurrency limit; retry shortly.");
+            error.retry_after = Some("1".to_owned());
+            error
+        })?;
+        log.permit = Some(permit);
+    }
+    let body = read_body(request, app.body_limit).await?;
+
+    let started = Instant::now();
+    let (format, chat) = parse_chat_request(&body)?;
+    drop(body);
+    log.ingress = Some(format.as_str());
+    log.model = Some(chat.model.clone());
+    let route = app.gateway.route(&chat.model)?;
+    let provider = route.provider.as_str();
+    log.provider = Some(provider);
+    log.overhead += started.elapsed();
+
+    let waited = Instant::now();
+    if chat.is_stream() {
+        let include_usage = chat.wants_stream_usage();
+        let stream = app.gateway.chat_completion_stream(chat).await.map_err(|e| upstream_failed(app, e))?;
+        app.metrics.upstream_latency(provider, waited.elapsed().as_secs_f64());
+        return Ok(Outcome::Stream { stream, target, include_usage });
+    }
+    let response = app.gateway.chat_completion(chat).await.map_err(|e| upstream_failed(app, e))?;
+    app.metrics.upstream_latency(provider, waited.elapsed().as_secs_f64());
+
+    let started = Instant::now();
+    let answer = match target {
+        TargetFormat::OpenAi => json(StatusCode::OK, &response),
+        TargetFormat::BedrockClaude => json(StatusCode::OK, &claude_out::from_internal(&response)?),
+        TargetFormat::BedrockTitan => {
+            if titan_out::drops_tool_calls(&response) {
+                tracing::info!(request_id = %log.request_id, "tool calls dropped: the Titan format cannot express them");
+            }
+            json(StatusCode::OK, &titan_out::from_internal(&response)?)
+        }
+    };
+    log.overhead += started.elapsed();
+    Ok(Outcome::Whole(answer))
+}
+
+fn upstream_failed(app: &App, error: obs_service::ServiceError) -> ApiError {
+    app.metrics.upstream_error(error.code.as_str());
+    ApiError::from(error)
+}
+
+/// Reads the body, refusing more than `limit` bytes (413) — by `content-length` before reading when it is sent.
+async fn read_body(request: Request<Incoming>, limit: usize) -> Result<Bytes, ApiError> {
+    let too_large = || {
+        ApiError::new(ErrorCode::RequestTooLarge, format!("The request body is larger than the limit of {limit} bytes."))
+    };
+    let declared = request
+        .headers()
+        .get(http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|len| len > limit as u64) {
+        return Err(too_large());
+    }
+    match Limited::new(request.into_body(), limit).collect().await {
+        Ok(collected) => Ok(collected.to_bytes()),
+        Err(error) if error.downcast_ref::<http_body_util::LengthLimitError>().is_some() => Err(too_large()),
+        Err(_) => Err(ApiError::new(ErrorCode::InvalidBody, "The request body could not be read.")),
+    }
+}
+
+/// The percent-decoded value of `key` in a query string.
+pub(crate) fn query_param(query: Option<&str>, key: &str) -> Option<String> {
+    query?.split('&').find_map(|pair| {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        (k == key).then(|| percent_decode(v))
+    })
+}
+
+fn percent_decode(value: &str) -> String {
+    percent_encoding::percent_decode_str(&value.replace('+', " ")).decode_utf8_lossy().into_owned()
+}

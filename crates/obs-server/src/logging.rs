@@ -1,0 +1,13 @@
+//! Log output: `tracing` to stderr, text or JSON (`LOG_FORMAT`), at `LOG_LEVEL` (`RUST_LOG` overrides).
+
+use tracing_subscriber::EnvFilter;
+
+/// Installs the global subscriber once; later calls are no-ops.
+pub fn init_logging(level: &str, format: &str) {
+    let filter = EnvFilter::try_from_env("RUST_LOG").unwrap_or_else(|_| {
+        // The SDK and HTTP stack are chatty at debug; obs's own lines follow the configured level.
+        EnvFilter::new(format!("{level},hyper=warn,h2=warn,aws_smithy_runtime=warn,aws_config=warn,rustls=warn"))
+    });
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false);
+    let _ = if format == "json" { builder.json().flatten_event(true).try_init() } else { builder.try_init() };
+}

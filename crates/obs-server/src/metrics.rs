@@ -1,0 +1,81 @@
+//! Prometheus metrics (contract §13) in an explicit registry per server (no global recorder, so several servers
+//! can live in one process): requests by route/status/provider, upstream latency, gateway overhead, active
+//! streams, upstream errors by code.
+
+use prometheus_client::encoding::text::encode;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
+use prometheus_client::registry::Registry;
+
+type Labels = Vec<(&'static str, String)>;
+
+pub(crate) struct Metrics {
+    registry: Registry,
+    requests: Family<Labels, Counter>,
+    upstream_latency: Family<Labels, Histogram>,
+    overhead: Histogram,
+    active_streams: Gauge,
+    upstream_errors: Family<Labels, Counter>,
+}
+
+fn latency_histogram() -> Histogram {
+    // 1 ms .. ~65 s
+    Histogram::new(exponential_buckets(0.001, 2.0, 17))
+}
+
+impl Metrics {
+    pub(crate) fn new() -> Self {
+        let mut registry = Registry::with_prefix("obs");
+        let requests = Family::<Labels, Counter>::default();
+        registry.register("requests", "HTTP requests by route, status and provider", requests.clone());
+        let upstream_latency = Family::<Labels, Histogram>::new_with_constructor(latency_histogram as fn() -> Histogram);
+        registry.register(
+            "upstream_latency_seconds",
+            "Time until the upstream's answer (first chunk for streams), by provider",
+            upstream_latency.clone(),
+        );
+        // 10 µs .. ~160 ms
+        let overhead = Histogram::new(exponential_buckets(0.000_01, 2.0, 15));
+        registry.register("gateway_overhead_seconds", "Time spent in obs per request, upstream waits excluded", overhead.clone());
+        let active_streams = Gauge::default();
+        registry.register("active_streams", "Streaming responses in flight", active_streams.clone());
+        let upstream_errors = Family::<Labels, Counter>::default();
+        registry.register("upstream_errors", "Failed upstream calls by error code", upstream_errors.clone());
+        Metrics { registry, requests, upstream_latency, overhead, active_streams, upstream_errors }
+    }
+
+    pub(crate) fn request(&self, route: &'static str, status: u16, provider: Option<&'static str>) {
+        let labels = vec![("route", route.to_owned()), ("status", status.to_string()), ("provider", provider.unwrap_or("none").to_owned())];
+        self.requests.get_or_create(&labels).inc();
+    }
+
+    pub(crate) fn upstream_latency(&self, provider: &'static str, seconds: f64) {
+        self.upstream_latency.get_or_create(&vec![("provider", provider.to_owned())]).observe(seconds);
+    }
+
+    pub(crate) fn overhead(&self, seconds: f64) {
+        self.overhead.observe(seconds);
+    }
+
+    pub(crate) fn upstream_error(&self, code: &str) {
+        self.upstream_errors.get_or_create(&vec![("code", code.to_owned())]).inc();
+    }
+
+    pub(crate) fn stream_started(&self) {
+        self.active_streams.inc();
+    }
+
+    pub(crate) fn stream_ended(&self) {
+        self.active_streams.dec();
+    }
+
+    pub(crate) fn render(&self) -> String {
+        let mut text = String::new();
+        if encode(&mut text, &self.registry).is_err() {
+            text.clear();
+        }
+        text
+    }
+}

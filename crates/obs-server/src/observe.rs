@@ -1,0 +1,73 @@
+//! One INFO line and the metrics of one request, written when the request is over — for streams, when the stream
+//! ends or the client goes away. Never a body, never a key.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tokio::sync::OwnedSemaphorePermit;
+
+use crate::app::App;
+
+pub(crate) struct RequestLog {
+    app: Arc<App>,
+    pub(crate) method: String,
+    pub(crate) path: String,
+    pub(crate) route: &'static str,
+    pub(crate) request_id: String,
+    started: Instant,
+    pub(crate) status: u16,
+    pub(crate) model: Option<String>,
+    pub(crate) provider: Option<&'static str>,
+    pub(crate) ingress: Option<&'static str>,
+    /// Time spent in obs itself (parsing, converting, encoding), upstream waits excluded.
+    pub(crate) overhead: Duration,
+    pub(crate) outcome: &'static str,
+    pub(crate) error_code: Option<&'static str>,
+    /// Held for the whole request (streams included) when a concurrency limit is set.
+    pub(crate) permit: Option<OwnedSemaphorePermit>,
+}
+
+impl RequestLog {
+    pub(crate) fn new(app: Arc<App>, method: String, path: String, route: &'static str, request_id: String) -> Self {
+        RequestLog {
+            app,
+            method,
+            path,
+            route,
+            request_id,
+            started: Instant::now(),
+            status: 0,
+            model: None,
+            provider: None,
+            ingress: None,
+            overhead: Duration::ZERO,
+            outcome: "completed",
+            error_code: None,
+            permit: None,
+        }
+    }
+}
+
+impl Drop for RequestLog {
+    fn drop(&mut self) {
+        let duration = self.started.elapsed();
+        self.app.metrics.request(self.route, self.status, self.provider);
+        if self.route == "chat_completions" && self.status == 200 {
+            self.app.metrics.overhead(self.overhead.as_secs_f64());
+        }
+        tracing::info!(
+            request_id = %self.request_id,
+            method = %self.method,
+            path = %self.path,
+            status = self.status,
+            model = self.model.as_deref().unwrap_or("-"),
+            provider = self.provider.unwrap_or("-"),
+            ingress = self.ingress.unwrap_or("-"),
+            outcome = self.outcome,
+            error = self.error_code.unwrap_or("-"),
+            duration_ms = duration.as_secs_f64() * 1000.0,
+            overhead_ms = self.overhead.as_secs_f64() * 1000.0,
+            "request"
+        );
+    }
+}

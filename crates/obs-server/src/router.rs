@@ -1,0 +1,128 @@
+//! The route table (contract §1): a `match` on method and path, so every rejection — 404, 405, auth — is in the
+//! OpenAI error shape. Adds `x-request-id` and CORS headers to every answer and writes the request log.
+
+use std::sync::Arc;
+
+use http::{HeaderValue, Method, Request, Response, StatusCode, header};
+use hyper::body::Incoming;
+use obs_models::error::ErrorCode;
+use obs_service::ChatService;
+
+use crate::app::App;
+use crate::body::{Body, full, json};
+use crate::errors::{ApiError, error_response};
+use crate::observe::RequestLog;
+use crate::{chat, health, openapi};
+
+const KNOWN_PATHS: [(&str, &str); 6] = [
+    ("/v1/chat/completions", "POST"),
+    ("/v1/models", "GET"),
+    ("/health", "GET"),
+    ("/v1/chat/completions/health", "GET"),
+    ("/metrics", "GET"),
+    ("/openapi.json", "GET"),
+];
+
+pub(crate) async fn handle(app: Arc<App>, request: Request<Incoming>) -> Response<Body> {
+    let request_id = request_id(request.headers());
+    let method = request.method().clone();
+    let path = request.uri().path().to_owned();
+    let request_headers = request.headers().clone();
+    let route = route_name(&method, &path);
+    let log = RequestLog::new(app.clone(), method.to_string(), path.clone(), route, request_id.clone());
+
+    let (mut response, log) = match (&method, path.as_str()) {
+        (&Method::POST, "/v1/chat/completions") => chat::handle(&app, request, log).await,
+        (&Method::GET, "/v1/models") => (models(&app, &request_headers).await, Some(log)),
+        (&Method::GET, "/health") => (health::health(), Some(log)),
+        (&Method::GET, "/v1/chat/completions/health") => (health::chat_health(), Some(log)),
+        (&Method::GET, "/metrics") if app.metrics_on_main => (metrics(&app), Some(log)),
+        (&Method::GET, "/openapi.json") => (openapi_json(&app), Some(log)),
+        (&Method::GET, "/docs") => (openapi::redirect("/docs/"), Some(log)),
+        (&Method::GET, docs) if docs.starts_with("/docs/") => {
+            (openapi::docs(docs.trim_start_matches("/docs/"), &app.swagger), Some(log))
+        }
+        (&Method::OPTIONS, _) if app.cors.enabled() => (app.cors.preflight(&request_headers), Some(log)),
+        _ => (not_routed(&method, &path, app.metrics_on_main), Some(log)),
+    };
+
+    if let Ok(value) = HeaderValue::from_str(&request_id) {
+        response.headers_mut().insert("x-request-id", value);
+    }
+    app.cors.decorate(&request_headers, &mut response);
+    if let Some(mut log) = log {
+        log.status = response.status().as_u16();
+    }
+    response
+}
+
+async fn models(app: &App, headers: &http::HeaderMap) -> Response<Body> {
+    if let Err(error) = app.auth.check(headers) {
+        return error_response(&error);
+    }
+    match app.gateway.list_models().await {
+        Ok(list) => json(StatusCode::OK, &list),
+        Err(error) => error_response(&ApiError::from(error)),
+    }
+}
+
+fn metrics(app: &App) -> Response<Body> {
+    let mut response = Response::new(full(app.metrics.render()));
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/openmetrics-text; version=1.0.0; charset=utf-8"));
+    response
+}
+
+fn openapi_json(app: &App) -> Response<Body> {
+    let mut response = Response::new(full(app.openapi.clone()));
+    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response
+}
+
+/// 405 with `Allow` for a known path and the wrong method, else 404.
+fn not_routed(method: &Method, path: &str, metrics_on_main: bool) -> Response<Body> {
+    let allowed = KNOWN_PATHS
+        .iter()
+        .find(|(known, _)| *known == path && (metrics_on_main || *known != "/metrics"))
+        .map(|(_, allowed)| *allowed)
+        .or_else(|| (path == "/docs" || path.starts_with("/docs/")).then_some("GET"));
+    match allowed {
+        Some(allowed) => {
+            let mut response = error_response(&ApiError::new(
+                ErrorCode::MethodNotAllowed,
+                format!("Method {method} is not allowed on {path}; use {allowed}."),
+            ));
+            response.headers_mut().insert(header::ALLOW, HeaderValue::from_static(allowed));
+            response
+        }
+        None => error_response(&ApiError::new(ErrorCode::NotFound, format!("No route for {method} {path}."))),
+    }
+}
+
+fn route_name(method: &Method, path: &str) -> &'static str {
+    match (method, path) {
+        (&Method::POST, "/v1/chat/completions") => "chat_completions",
+        (&Method::GET, "/v1/models") => "models",
+        (&Method::GET, "/health" | "/v1/chat/completions/health") => "health",
+        (&Method::GET, "/metrics") => "metrics",
+        (&Method::GET, p) if p == "/openapi.json" || p.starts_with("/docs") => "docs",
+        (&Method::OPTIONS, _) => "preflight",
+        _ => "unmatched",
+    }
+}
+
+/// The client's `x-request-id` when it is short printable ASCII, else a fresh one.
+fn request_id(headers: &http::HeaderMap) -> String {
+    headers
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| !v.is_empty() && v.len() <= 128 && v.bytes().all(|b| b.is_ascii_graphic()))
+        .map_or_else(new_request_id, str::to_owned)
+}
+
+fn new_request_id() -> String {
+    use rand::Rng;
+    let bytes: [u8; 12] = rand::rng().random();
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}

@@ -1,0 +1,243 @@
+//! The accept loop (hyper 1 over hyper-util: HTTP/1.1 and h2c), graceful shutdown, and start-up checks.
+
+use std::convert::Infallible;
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::server::conn::auto;
+use hyper_util::server::graceful::GracefulShutdown;
+use obs_mock::MockHandle;
+use obs_service::Gateway;
+use obs_service::config::{Config, ConfigSources};
+use tokio::net::TcpListener;
+use tokio::sync::{Semaphore, watch};
+use tokio::task::JoinHandle;
+
+use crate::app::App;
+use crate::auth::Auth;
+use crate::cors::Cors;
+use crate::metrics::Metrics;
+use crate::{demo, openapi, router};
+
+/// How to run the server.
+#[derive(Debug)]
+pub struct ServeOptions {
+    /// The loaded configuration.
+    pub config: Config,
+    /// Serve without gateway keys (explicit; logged as a warning).
+    pub no_auth: bool,
+    /// Run the emulator in-process and point both providers at it.
+    pub demo: bool,
+}
+
+impl ServeOptions {
+    /// Loads the configuration (file, then environment) and applies command-line overrides.
+    pub fn load(
+        config_file: Option<PathBuf>,
+        host: Option<String>,
+        port: Option<u16>,
+        demo: bool,
+        no_auth: bool,
+    ) -> Result<Self, ServerError> {
+        let mut config = Config::load(ConfigSources::process(config_file)).map_err(|e| ServerError::Config(e.to_string()))?;
+        if let Some(host) = host {
+            config.server.host = host;
+        }
+        if let Some(port) = port {
+            config.server.port = port;
+        }
+        Ok(ServeOptions { config, no_auth, demo })
+    }
+}
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    /// A configuration problem (message names the key).
+    #[error("{0}")]
+    Config(String),
+    /// The address could not be bound.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// host:port.
+        addr: String,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// The demo emulator could not start.
+    #[error("the demo emulator could not start: {0}")]
+    Demo(std::io::Error),
+}
+
+/// A server accepting connections. [`RunningServer::shutdown`] stops accepting and lets in-flight requests and
+/// streams finish (up to the grace period); [`RunningServer::wait`] returns once it has stopped.
+#[derive(Debug)]
+pub struct RunningServer {
+    addr: SocketAddr,
+    metrics_addr: Option<SocketAddr>,
+    stop: watch::Sender<bool>,
+    task: JoinHandle<()>,
+    demo: Option<MockHandle>,
+}
+
+impl RunningServer {
+    /// The bound address.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The separate metrics address, when configured.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics_addr
+    }
+
+    /// The in-process emulator of demo mode.
+    pub fn demo_upstream(&self) -> Option<&MockHandle> {
+        self.demo.as_ref()
+    }
+
+    /// Begins a graceful shutdown.
+    pub fn shutdown(&self) {
+        let _ = self.stop.send(true);
+    }
+
+    /// Waits until the server has stopped (after [`RunningServer::shutdown`]).
+    pub async fn wait(self) {
+        let _ = self.task.await;
+    }
+}
+
+fn is_loopback(host: &str) -> bool {
+    host == "localhost" || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
+/// Starts the server: checks the configuration, binds, and serves in the background.
+pub async fn start(options: ServeOptions) -> Result<RunningServer, ServerError> {
+    let ServeOptions { mut config, no_auth, demo } = options;
+    let demo = if demo { Some(demo::prepare(&mut config).await.map_err(ServerError::Demo)?) } else { None };
+    let auth = if !config.server.api_keys.is_empty() {
+        Auth::keys(&config.server.api_keys)
+    } else if no_auth {
+        tracing::warn!("authentication is off (--no-auth): anyone who can reach this address can use the gateway");
+        Auth::disabled()
+    } else if demo.is_some() && is_loopback(&config.server.host) {
+        tracing::info!("demo mode on loopback without API_KEY: authentication is off");
+        Auth::disabled()
+    } else {
+        return Err(ServerError::Config(
+            "no API key is configured: set API_KEY (or server.api_keys), or start with --no-auth \
+             (or --demo on a loopback address)"
+                .to_owned(),
+        ));
+    };
+    let addr = format!("{}:{}", config.server.host, config.server.port);
+    let listener = TcpListener::bind(&addr).await.map_err(|source| ServerError::Bind { addr: addr.clone(), source })?;
+    let local = listener.local_addr().map_err(|source| ServerError::Bind { addr: addr.clone(), source })?;
+    let metrics_listener = match &config.server.metrics_addr {
+        Some(metrics_addr) => Some(
+            TcpListener::bind(metrics_addr)
+                .await
+                .map_err(|source| ServerError::Bind { addr: metrics_addr.clone(), source })?,
+        ),
+        None => None,
+    };
+    let metrics_addr = metrics_listener.as_ref().and_then(|l| l.local_addr().ok());
+    let grace = Duration::from_secs(config.server.shutdown_grace_seconds);
+    let app = Arc::new(App {
+        auth,
+        metrics: Metrics::new(),
+        body_limit: config.server.body_limit_bytes,
+        keep_alive: Duration::from_secs(config.server.keep_alive_seconds),
+        cors: Cors::new(config.server.cors_origins.clone()),
+        limiter: (config.server.max_concurrent_requests > 0)
+            .then(|| Arc::new(Semaphore::new(config.server.max_concurrent_requests))),
+        metrics_on_main: metrics_listener.is_none(),
+        openapi: bytes::Bytes::from(openapi::document().to_string()),
+        swagger: openapi::swagger_config(),
+        gateway: Arc::new(Gateway::new(config)),
+    });
+    let (stop, stopped) = watch::channel(false);
+    if let Some(listener) = metrics_listener {
+        tokio::spawn(accept(listener, metrics_only(app.clone()), stopped.clone(), grace));
+    }
+    let task = tokio::spawn(accept(listener, app, stopped, grace));
+    tracing::info!(address = %format!("http://{local}"), "obs listening");
+    Ok(RunningServer { addr: local, metrics_addr, stop, task, demo })
+}
+
+/// The metrics listener answers `/metrics` only.
+fn metrics_only(app: Arc<App>) -> Arc<App> {
+    Arc::new(App {
+        gateway: app.gateway.clone(),
+        auth: app.auth.clone(),
+        metrics: Metrics::new(),
+        body_limit: 0,
+        keep_alive: app.keep_alive,
+        cors: Cors::new(Vec::new()),
+        limiter: None,
+        metrics_on_main: true,
+        openapi: app.openapi.clone(),
+        swagger: app.swagger.clone(),
+    })
+}
+
+async fn accept(listener: TcpListener, app: Arc<App>, mut stopped: watch::Receiver<bool>, grace: Duration) {
+    let graceful = GracefulShutdown::new();
+    let builder = auto::Builder::new(TokioExecutor::new());
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => {
+                let Ok((stream, _)) = accepted else { continue };
+                let _ = stream.set_nodelay(true);
+                let app = app.clone();
+                let service = hyper::service::service_fn(move |request| {
+                    let app = app.clone();
+                    async move { Ok::<_, Infallible>(router::handle(app, request).await) }
+                });
+                let connection = graceful.watch(builder.serve_connection(TokioIo::new(stream), service).into_owned());
+                tokio::spawn(async move {
+                    let _ = connection.await;
+                });
+            }
+            _ = stopped.changed() => break,
+        }
+    }
+    drop(listener);
+    tracing::info!(grace_seconds = grace.as_secs(), "shutting down: draining in-flight requests");
+    if tokio::time::timeout(grace, graceful.shutdown()).await.is_err() {
+        tracing::warn!("grace period over: closing the remaining connections");
+    }
+}
+
+/// Runs until SIGINT or SIGTERM, then shuts down gracefully.
+pub async fn run(options: ServeOptions) -> Result<(), ServerError> {
+    let server = start(options).await?;
+    wait_for_signal().await;
+    server.shutdown();
+    server.wait().await;
+    Ok(())
+}
+
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        let mut terminate = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(signal) => signal,
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+                return;
+            }
+        };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = terminate.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
