@@ -1,5 +1,7 @@
 //! OpenAI emulation: `POST /v1/chat/completions` (JSON and SSE) and `GET /v1/models`, with OpenAI's error shape.
 
+use std::time::Duration;
+
 use bytes::Bytes;
 use http::{HeaderValue, Response, StatusCode};
 use serde_json::{Value, json};
@@ -43,29 +45,37 @@ pub(crate) fn models() -> Response<Body> {
     json(StatusCode::OK, &json!({"object": "list", "data": data}))
 }
 
-pub(crate) fn chat(body: &Bytes, config: &MockConfig, recorder: &Recorder, seq: u64) -> Response<Body> {
+/// The answer, and how long to wait before sending it (non-stream answers wait as a whole; streams pace
+/// themselves).
+pub(crate) fn chat(body: &Bytes, config: &MockConfig, recorder: &Recorder, seq: u64) -> (Response<Body>, Duration) {
+    let now = |response| (response, Duration::ZERO);
     let Ok(request) = serde_json::from_slice::<Value>(body) else {
-        return error(
+        return now(error(
             StatusCode::BAD_REQUEST,
             "We could not parse the JSON body of your request.",
             "invalid_request_error",
             None,
-        );
+        ));
     };
     let Some(model) = request.get("model").and_then(Value::as_str).map(str::to_owned) else {
-        return error(StatusCode::BAD_REQUEST, "you must provide a model parameter", "invalid_request_error", None);
+        return now(error(
+            StatusCode::BAD_REQUEST,
+            "you must provide a model parameter",
+            "invalid_request_error",
+            None,
+        ));
     };
     let Some(messages) = request.get("messages").and_then(Value::as_array).filter(|m| !m.is_empty()) else {
-        return error(
+        return now(error(
             StatusCode::BAD_REQUEST,
             "Invalid 'messages': empty array. Expected an array with minimum length 1.",
             "invalid_request_error",
             Some("empty_array"),
-        );
+        ));
     };
     let scenario = Scenario::from_model(&model);
     if let Some(response) = scenario_error(scenario, &model) {
-        return response;
+        return now(response);
     }
     let conversation = conversation(messages, &request);
     let plan = plan(scenario, &conversation, config);
@@ -73,70 +83,33 @@ pub(crate) fn chat(body: &Bytes, config: &MockConfig, recorder: &Recorder, seq: 
     let id = format!("chatcmpl-mock{seq:08}");
     if !stream {
         if scenario == Scenario::MidstreamError {
-            return error(
+            return now(error(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "The server had an error while processing your request.",
                 "server_error",
                 None,
-            );
+            ));
         }
         if scenario == Scenario::Disconnect {
-            return streamed(
+            let steps = vec![Step::Data(Bytes::from_static(b"{\"id\":\"chatcmpl-")), Step::Cut];
+            return now(streamed(
                 "application/json",
-                vec![Step::Data(Bytes::from_static(b"{\"id\":\"chatcmpl-")), Step::Cut],
+                steps,
                 plan.first_byte_delay,
                 plan.chunk_delay,
                 recorder.clone(),
                 seq,
-            );
+            ));
         }
-        let response = json(StatusCode::OK, &completion(&id, &model, &plan));
-        return delayed(response, &plan);
+        return (json(StatusCode::OK, &completion(&id, &model, &plan)), plan.first_byte_delay);
     }
     let include_usage = request.pointer("/stream_options/include_usage").and_then(Value::as_bool) == Some(true);
     let steps = sse_steps(&id, &model, &plan, include_usage, scenario);
     let mut response =
         streamed("text/event-stream", steps, plan.first_byte_delay, plan.chunk_delay, recorder.clone(), seq);
     response.headers_mut().insert(http::header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-    response
+    now(response)
 }
-
-fn delayed(response: Response<Body>, plan: &Plan) -> Response<Body> {
-    if plan.first_byte_delay.is_zero() {
-        return response;
-    }
-    // A non-stream answer delayed as a whole: the status line waits too.
-    let (parts, body) = response.into_parts();
-    let delay = plan.first_byte_delay;
-    let body =
-        http_body_util::BodyExt::boxed_unsync(DelayedBody { delay: Some(Box::pin(tokio::time::sleep(delay))), body });
-    Response::from_parts(parts, body)
-}
-
-struct DelayedBody {
-    delay: Option<std::pin::Pin<Box<tokio::time::Sleep>>>,
-    body: Body,
-}
-
-impl hyper::body::Body for DelayedBody {
-    type Data = Bytes;
-    type Error = std::io::Error;
-
-    fn poll_frame(
-        mut self: std::pin::Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<Option<Result<hyper::body::Frame<Bytes>, std::io::Error>>> {
-        if let Some(delay) = self.delay.as_mut() {
-            if delay.as_mut().poll(cx).is_pending() {
-                return std::task::Poll::Pending;
-            }
-            self.delay = None;
-        }
-        std::pin::Pin::new(&mut self.body).poll_frame(cx)
-    }
-}
-
-use std::future::Future as _;
 
 fn scenario_error(scenario: Scenario, model: &str) -> Option<Response<Body>> {
     Some(match scenario {

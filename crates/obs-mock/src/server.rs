@@ -151,16 +151,25 @@ impl State {
         let openai_rejection = || openai::rejects(authorization.as_deref(), &self.config);
         let bedrock_rejection = || bedrock::rejects(authorization.as_deref());
         match (&parts.method, path.as_str(), runtime) {
-            (&Method::POST, "/v1/chat/completions", _) => {
-                openai_rejection().unwrap_or_else(|| openai::chat(&body, &self.config, &self.recorder, seq))
-            }
+            (&Method::POST, "/v1/chat/completions", _) => match openai_rejection() {
+                Some(rejection) => rejection,
+                None => {
+                    let (response, delay) = openai::chat(&body, &self.config, &self.recorder, seq);
+                    wait(delay).await;
+                    response
+                }
+            },
             (&Method::GET, "/v1/models", _) => openai_rejection().unwrap_or_else(openai::models),
-            (&Method::POST, _, Some((_, suffix))) => match Operation::from_path_suffix(suffix) {
-                None => not_found(&path),
-                Some(operation) => bedrock_rejection().unwrap_or_else(|| {
+            (&Method::POST, _, Some((_, suffix))) => match (Operation::from_path_suffix(suffix), bedrock_rejection()) {
+                (None, _) => not_found(&path),
+                (Some(_), Some(rejection)) => rejection,
+                (Some(operation), None) => {
                     let model = model.as_deref().unwrap_or("");
-                    bedrock::runtime(model, operation, &body, &self.config, &self.recorder, seq)
-                }),
+                    let (response, delay) =
+                        bedrock::runtime(model, operation, &body, &self.config, &self.recorder, seq);
+                    wait(delay).await;
+                    response
+                }
             },
             (&Method::GET, "/foundation-models", _) => {
                 bedrock_rejection().unwrap_or_else(|| control_plane::foundation_models(&query))
@@ -171,6 +180,12 @@ impl State {
             (&Method::POST, "/", _) => bedrock_rejection().unwrap_or_else(|| crate::sts::handle(&body)),
             _ => not_found(&path),
         }
+    }
+}
+
+async fn wait(delay: std::time::Duration) {
+    if !delay.is_zero() {
+        tokio::time::sleep(delay).await;
     }
 }
 

@@ -376,3 +376,13 @@ async fn control_plane_lists_text_on_demand_models_and_profiles() {
         ]
     );
 }
+
+#[tokio::test]
+async fn first_byte_delay_applies_to_bedrock_json_answers() {
+    let mock = spawn(MockConfig { first_byte_delay: std::time::Duration::from_millis(200), ..MockConfig::default() })
+        .await
+        .unwrap();
+    let started = std::time::Instant::now();
+    converse(&runtime(&mock, "AKIDTEST"), "meta.llama3").await;
+    assert!(started.elapsed() >= std::time::Duration::from_millis(200));
+}

@@ -237,3 +237,14 @@ async fn configured_chunk_count_and_tool_result_turns() {
     assert_eq!(body["choices"][0]["message"]["content"], "The tool returned: 21C and sunny");
     assert_eq!(body["choices"][0]["finish_reason"], "stop");
 }
+
+#[tokio::test]
+async fn first_byte_delay_holds_back_the_status_line_of_whole_answers() {
+    let mock =
+        spawn(MockConfig { first_byte_delay: Duration::from_millis(200), ..MockConfig::default() }).await.unwrap();
+    let started = std::time::Instant::now();
+    let response =
+        post(&mock.openai_base_url(), json!({"model":"gpt-4o","messages":[{"role":"user","content":"x"}]})).await;
+    assert!(started.elapsed() >= Duration::from_millis(200), "headers arrived after {:?}", started.elapsed());
+    assert_eq!(response.status(), 200);
+}

@@ -22,6 +22,8 @@ pub(crate) fn json<T: serde::Serialize>(status: StatusCode, value: &T) -> Respon
             response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
             response
         }
-        Err(error) => crate::errors::error_response(&crate::errors::ApiError::internal(format!("encoding a response: {error}"))),
+        Err(error) => {
+            crate::errors::error_response(&crate::errors::ApiError::internal(format!("encoding a response: {error}")))
+        }
     }
 }

@@ -26,7 +26,11 @@ enum Outcome {
     Stream { stream: ChunkStream, target: TargetFormat, include_usage: bool },
 }
 
-pub(crate) async fn handle(app: &Arc<App>, request: Request<Incoming>, mut log: RequestLog) -> (Response<Body>, Option<RequestLog>) {
+pub(crate) async fn handle(
+    app: &Arc<App>,
+    request: Request<Incoming>,
+    mut log: RequestLog,
+) -> (Response<Body>, Option<RequestLog>) {
     match run(app, request, &mut log).await {
         Ok(Outcome::Whole(response)) => (response, Some(log)),
         Ok(Outcome::Stream { stream, target, include_usage }) => {
@@ -47,7 +51,8 @@ async fn run(app: &Arc<App>, request: Request<Incoming>, log: &mut RequestLog) -
     let target = TargetFormat::parse(query_param(request.uri().query(), "target_format").as_deref())?;
     if let Some(limiter) = &app.limiter {
         let permit = limiter.clone().try_acquire_owned().map_err(|_| {
-            let mut error = ApiError::new(ErrorCode::ServiceUnavailable, "The gateway is at its concurrency limit; retry shortly.");
+            let mut error =
+                ApiError::new(ErrorCode::ServiceUnavailable, "The gateway is at its concurrency limit; retry shortly.");
             error.retry_after = Some("1".to_owned());
             error
         })?;
@@ -98,7 +103,10 @@ fn upstream_failed(app: &App, error: obs_service::ServiceError) -> ApiError {
 /// Reads the body, refusing more than `limit` bytes (413) — by `content-length` before reading when it is sent.
 async fn read_body(request: Request<Incoming>, limit: usize) -> Result<Bytes, ApiError> {
     let too_large = || {
-        ApiError::new(ErrorCode::RequestTooLarge, format!("The request body is larger than the limit of {limit} bytes."))
+        ApiError::new(
+            ErrorCode::RequestTooLarge,
+            format!("The request body is larger than the limit of {limit} bytes."),
+        )
     };
     let declared = request
         .headers()

@@ -48,7 +48,8 @@ impl From<ConvertError> for ApiError {
 /// The one mapping from any error to (HTTP status, OpenAI error body) — contract §2.
 pub fn status_and_body(error: &ApiError) -> (StatusCode, ErrorBody) {
     let status = StatusCode::from_u16(error.code.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    let message = if error.code == ErrorCode::InternalError { "Internal server error".to_owned() } else { error.message.clone() };
+    let message =
+        if error.code == ErrorCode::InternalError { "Internal server error".to_owned() } else { error.message.clone() };
     (status, ErrorBody::new(error.code, message, error.param.clone()))
 }
 
@@ -64,4 +65,23 @@ pub(crate) fn error_response(error: &ApiError) -> Response<Body> {
         response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
     }
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_code_has_its_status_and_internal_details_stay_in_the_log() {
+        for code in ErrorCode::ALL {
+            let (status, body) = status_and_body(&ApiError::new(code, "detail"));
+            assert_eq!(status.as_u16(), code.http_status());
+            assert_eq!(
+                (body.error.kind.as_str(), body.error.code.as_deref()),
+                (code.error_type(), Some(code.as_str()))
+            );
+        }
+        let (status, body) = status_and_body(&ApiError::new(ErrorCode::InternalError, "panic at src/x.rs:1"));
+        assert_eq!((status.as_u16(), body.error.message.as_str()), (500, "Internal server error"));
+    }
 }

@@ -30,7 +30,8 @@ impl Metrics {
         let mut registry = Registry::with_prefix("obs");
         let requests = Family::<Labels, Counter>::default();
         registry.register("requests", "HTTP requests by route, status and provider", requests.clone());
-        let upstream_latency = Family::<Labels, Histogram>::new_with_constructor(latency_histogram as fn() -> Histogram);
+        let upstream_latency =
+            Family::<Labels, Histogram>::new_with_constructor(latency_histogram as fn() -> Histogram);
         registry.register(
             "upstream_latency_seconds",
             "Time until the upstream's answer (first chunk for streams), by provider",
@@ -38,7 +39,11 @@ impl Metrics {
         );
         // 10 µs .. ~160 ms
         let overhead = Histogram::new(exponential_buckets(0.000_01, 2.0, 15));
-        registry.register("gateway_overhead_seconds", "Time spent in obs per request, upstream waits excluded", overhead.clone());
+        registry.register(
+            "gateway_overhead_seconds",
+            "Time spent in obs per request, upstream waits excluded",
+            overhead.clone(),
+        );
         let active_streams = Gauge::default();
         registry.register("active_streams", "Streaming responses in flight", active_streams.clone());
         let upstream_errors = Family::<Labels, Counter>::default();
@@ -47,7 +52,11 @@ impl Metrics {
     }
 
     pub(crate) fn request(&self, route: &'static str, status: u16, provider: Option<&'static str>) {
-        let labels = vec![("route", route.to_owned()), ("status", status.to_string()), ("provider", provider.unwrap_or("none").to_owned())];
+        let labels = vec![
+            ("route", route.to_owned()),
+            ("status", status.to_string()),
+            ("provider", provider.unwrap_or("none").to_owned()),
+        ];
         self.requests.get_or_create(&labels).inc();
     }
 

@@ -11,14 +11,26 @@ use crate::errors::{ApiError, error_response};
 pub(crate) fn document() -> Value {
     let error = json!({"$ref": "#/components/schemas/Error"});
     let errors = |codes: &[&str]| -> Value {
-        codes.iter().map(|c| ((*c).to_owned(), json!({"description": "OpenAI-shaped error", "content": {"application/json": {"schema": error}}}))).collect::<serde_json::Map<_, _>>().into()
+        codes
+            .iter()
+            .map(|c| {
+                (
+                    (*c).to_owned(),
+                    json!({"description": "OpenAI-shaped error", "content": {"application/json": {"schema": error}}}),
+                )
+            })
+            .collect::<serde_json::Map<_, _>>()
+            .into()
     };
     let mut chat_responses = json!({
         "200": {"description": "A chat completion (JSON), or server-sent events when `stream` is true. The shape follows `target_format`.",
                 "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ChatCompletion"}},
                             "text/event-stream": {"schema": {"type": "string"}}}}
     });
-    if let (Some(target), Value::Object(more)) = (chat_responses.as_object_mut(), errors(&["400", "401", "403", "404", "413", "429", "500", "502", "503", "504"])) {
+    if let (Some(target), Value::Object(more)) = (
+        chat_responses.as_object_mut(),
+        errors(&["400", "401", "403", "404", "413", "429", "500", "502", "503", "504"]),
+    ) {
         target.extend(more);
     }
     json!({
@@ -76,7 +88,10 @@ pub(crate) fn docs(file: &str, config: &Arc<utoipa_swagger_ui::Config<'static>>)
             }
             response
         }
-        Ok(None) => error_response(&ApiError::new(obs_models::error::ErrorCode::NotFound, format!("No documentation file '{file}'."))),
+        Ok(None) => error_response(&ApiError::new(
+            obs_models::error::ErrorCode::NotFound,
+            format!("No documentation file '{file}'."),
+        )),
         Err(error) => error_response(&ApiError::internal(format!("serving Swagger UI: {error}"))),
     }
 }

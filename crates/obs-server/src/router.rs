@@ -68,9 +68,10 @@ async fn models(app: &App, headers: &http::HeaderMap) -> Response<Body> {
 
 fn metrics(app: &App) -> Response<Body> {
     let mut response = Response::new(full(app.metrics.render()));
-    response
-        .headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/openmetrics-text; version=1.0.0; charset=utf-8"));
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/openmetrics-text; version=1.0.0; charset=utf-8"),
+    );
     response
 }
 

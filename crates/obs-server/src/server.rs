@@ -42,7 +42,8 @@ impl ServeOptions {
         demo: bool,
         no_auth: bool,
     ) -> Result<Self, ServerError> {
-        let mut config = Config::load(ConfigSources::process(config_file)).map_err(|e| ServerError::Config(e.to_string()))?;
+        let mut config =
+            Config::load(ConfigSources::process(config_file)).map_err(|e| ServerError::Config(e.to_string()))?;
         if let Some(host) = host {
             config.server.host = host;
         }

@@ -36,7 +36,12 @@ impl Drop for State {
     }
 }
 
-pub(crate) fn response(app: Arc<App>, upstream: ChunkStream, encoder: Box<dyn StreamEncoder>, log: RequestLog) -> Response<Body> {
+pub(crate) fn response(
+    app: Arc<App>,
+    upstream: ChunkStream,
+    encoder: Box<dyn StreamEncoder>,
+    log: RequestLog,
+) -> Response<Body> {
     app.metrics.stream_started();
     let keep_alive = app.keep_alive;
     let state = State { app, upstream, encoder, keep_alive, log, done: false };

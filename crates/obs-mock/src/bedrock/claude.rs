@@ -20,32 +20,31 @@ pub(super) fn invoke(
     config: &MockConfig,
     recorder: &Recorder,
     seq: u64,
-) -> Result<Response<Body>, BedrockError> {
+) -> Result<(Response<Body>, std::time::Duration), BedrockError> {
     let conversation = validate(request)?;
     let plan = plan(scenario, &conversation, config);
     let id = format!("msg_bdrk_mock{seq:08}");
     if !stream {
         if scenario == Scenario::Disconnect {
             let steps = vec![Step::Data(bytes::Bytes::from_static(b"{\"id\":\"msg_")), Step::Cut];
-            return Ok(streamed(
-                "application/json",
-                steps,
-                plan.first_byte_delay,
-                plan.chunk_delay,
-                recorder.clone(),
-                seq,
+            return Ok((
+                streamed("application/json", steps, plan.first_byte_delay, plan.chunk_delay, recorder.clone(), seq),
+                std::time::Duration::ZERO,
             ));
         }
-        return Ok(json_response(http::StatusCode::OK, &message(&id, model_id, &plan)));
+        return Ok((json_response(http::StatusCode::OK, &message(&id, model_id, &plan)), plan.first_byte_delay));
     }
     let steps = super::steps(events(&id, model_id, &plan, scenario));
-    Ok(streamed(
-        "application/vnd.amazon.eventstream",
-        steps,
-        plan.first_byte_delay,
-        plan.chunk_delay,
-        recorder.clone(),
-        seq,
+    Ok((
+        streamed(
+            "application/vnd.amazon.eventstream",
+            steps,
+            plan.first_byte_delay,
+            plan.chunk_delay,
+            recorder.clone(),
+            seq,
+        ),
+        std::time::Duration::ZERO,
     ))
 }
 

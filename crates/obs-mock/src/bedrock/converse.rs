@@ -19,31 +19,30 @@ pub(super) fn converse(
     config: &MockConfig,
     recorder: &Recorder,
     seq: u64,
-) -> Result<Response<Body>, BedrockError> {
+) -> Result<(Response<Body>, std::time::Duration), BedrockError> {
     let conversation = validate(request)?;
     let plan = plan(scenario, &conversation, config);
     if !stream {
         if scenario == Scenario::Disconnect {
             let steps = vec![Step::Data(bytes::Bytes::from_static(b"{\"output\":")), Step::Cut];
-            return Ok(streamed(
-                "application/json",
-                steps,
-                plan.first_byte_delay,
-                plan.chunk_delay,
-                recorder.clone(),
-                seq,
+            return Ok((
+                streamed("application/json", steps, plan.first_byte_delay, plan.chunk_delay, recorder.clone(), seq),
+                std::time::Duration::ZERO,
             ));
         }
-        return Ok(json_response(http::StatusCode::OK, &output(&plan)));
+        return Ok((json_response(http::StatusCode::OK, &output(&plan)), plan.first_byte_delay));
     }
     let steps = super::steps(events(&plan, scenario));
-    Ok(streamed(
-        "application/vnd.amazon.eventstream",
-        steps,
-        plan.first_byte_delay,
-        plan.chunk_delay,
-        recorder.clone(),
-        seq,
+    Ok((
+        streamed(
+            "application/vnd.amazon.eventstream",
+            steps,
+            plan.first_byte_delay,
+            plan.chunk_delay,
+            recorder.clone(),
+            seq,
+        ),
+        std::time::Duration::ZERO,
     ))
 }
 

@@ -64,6 +64,7 @@ pub(crate) fn rejects(authorization: Option<&str>) -> Option<Response<Body>> {
     })
 }
 
+/// The answer, and how long to wait before sending it (non-stream answers wait as a whole).
 pub(crate) fn runtime(
     model_id: &str,
     operation: Operation,
@@ -71,15 +72,16 @@ pub(crate) fn runtime(
     config: &MockConfig,
     recorder: &Recorder,
     seq: u64,
-) -> Response<Body> {
+) -> (Response<Body>, std::time::Duration) {
+    let now = |response| (response, std::time::Duration::ZERO);
     let scenario = Scenario::from_model(model_id);
     if let Some(error) = errors::for_scenario(scenario, operation.streams()) {
-        return error_response(&error);
+        return now(error_response(&error));
     }
     let Ok(request) = serde_json::from_slice::<Value>(body) else {
-        return error_response(&BedrockError::validation(
+        return now(error_response(&BedrockError::validation(
             "Malformed input request, please reformat your input and try again.",
-        ));
+        )));
     };
     let family = model_id.to_ascii_lowercase();
     let result = match operation {
@@ -96,7 +98,7 @@ pub(crate) fn runtime(
             converse::converse(&request, operation.streams(), scenario, config, recorder, seq)
         }
     };
-    result.unwrap_or_else(|error| error_response(&error))
+    result.unwrap_or_else(|error| now(error_response(&error)))
 }
 
 /// Frames as stream steps; an empty frame marks where the `disconnect` scenario cuts the connection.

@@ -18,7 +18,7 @@ pub(super) fn invoke(
     config: &MockConfig,
     recorder: &Recorder,
     seq: u64,
-) -> Result<Response<Body>, BedrockError> {
+) -> Result<(Response<Body>, std::time::Duration), BedrockError> {
     let Some(input_text) = request.get("inputText").and_then(Value::as_str) else {
         return Err(BedrockError::validation(
             "Malformed input request: #: required key [inputText] not found, please reformat your input and try again.",
@@ -40,29 +40,31 @@ pub(super) fn invoke(
     if !stream {
         if scenario == Scenario::Disconnect {
             let steps = vec![Step::Data(bytes::Bytes::from_static(b"{\"inputTextTokenCount\":")), Step::Cut];
-            return Ok(streamed(
-                "application/json",
-                steps,
-                plan.first_byte_delay,
-                plan.chunk_delay,
-                recorder.clone(),
-                seq,
+            return Ok((
+                streamed("application/json", steps, plan.first_byte_delay, plan.chunk_delay, recorder.clone(), seq),
+                std::time::Duration::ZERO,
             ));
         }
-        return Ok(json_response(
-            http::StatusCode::OK,
-            &json!({"inputTextTokenCount":plan.input_tokens,"results":[{"tokenCount":plan.output_tokens,
+        return Ok((
+            json_response(
+                http::StatusCode::OK,
+                &json!({"inputTextTokenCount":plan.input_tokens,"results":[{"tokenCount":plan.output_tokens,
                 "outputText":plan.text(),"completionReason":reason(plan.finish)}]}),
+            ),
+            plan.first_byte_delay,
         ));
     }
     let steps = super::steps(chunks(&plan, scenario));
-    Ok(streamed(
-        "application/vnd.amazon.eventstream",
-        steps,
-        plan.first_byte_delay,
-        plan.chunk_delay,
-        recorder.clone(),
-        seq,
+    Ok((
+        streamed(
+            "application/vnd.amazon.eventstream",
+            steps,
+            plan.first_byte_delay,
+            plan.chunk_delay,
+            recorder.clone(),
+            seq,
+        ),
+        std::time::Duration::ZERO,
     ))
 }
 
