@@ -26,8 +26,18 @@ struct Args {
     no_auth: bool,
 }
 
-fn main() -> anyhow::Result<()> {
-    let args = Args::parse();
+fn main() -> std::process::ExitCode {
+    match serve(Args::parse()) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(error) => {
+            // One line, the cause chain included; never a backtrace.
+            eprintln!("obs-server: {error:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn serve(args: Args) -> anyhow::Result<()> {
     let options = obs_server::ServeOptions::load(args.config, args.host, args.port, args.demo, args.no_auth)?;
     obs_server::init_logging(&options.config.logging.level, &options.config.logging.format);
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;

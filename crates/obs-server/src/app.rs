@@ -13,7 +13,7 @@ use crate::metrics::Metrics;
 pub(crate) struct App {
     pub(crate) gateway: Arc<Gateway>,
     pub(crate) auth: Auth,
-    pub(crate) metrics: Metrics,
+    pub(crate) metrics: Arc<Metrics>,
     pub(crate) body_limit: usize,
     pub(crate) keep_alive: Duration,
     pub(crate) cors: Cors,

@@ -149,7 +149,7 @@ pub async fn start(options: ServeOptions) -> Result<RunningServer, ServerError> 
     let grace = Duration::from_secs(config.server.shutdown_grace_seconds);
     let app = Arc::new(App {
         auth,
-        metrics: Metrics::new(),
+        metrics: Arc::new(Metrics::new()),
         body_limit: config.server.body_limit_bytes,
         keep_alive: Duration::from_secs(config.server.keep_alive_seconds),
         cors: Cors::new(config.server.cors_origins.clone()),
@@ -169,12 +169,12 @@ pub async fn start(options: ServeOptions) -> Result<RunningServer, ServerError> 
     Ok(RunningServer { addr: local, metrics_addr, stop, task, demo })
 }
 
-/// The metrics listener answers `/metrics` only.
+/// The metrics listener answers `/metrics` (from the main listener's registry) and nothing else.
 fn metrics_only(app: Arc<App>) -> Arc<App> {
     Arc::new(App {
         gateway: app.gateway.clone(),
         auth: app.auth.clone(),
-        metrics: Metrics::new(),
+        metrics: app.metrics.clone(),
         body_limit: 0,
         keep_alive: app.keep_alive,
         cors: Cors::new(Vec::new()),

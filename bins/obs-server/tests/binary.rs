@@ -1,0 +1,73 @@
+//! The obs-server binary: --demo answers with no keys, LOG_FORMAT=json logs one JSON line per request, SIGTERM
+//! shuts down cleanly, a missing key is one clear line and a non-zero exit.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+fn obs_server() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_obs-server"));
+    for key in ["API_KEY", "OPENAI_API_KEY", "AWS_REGION", "AWS_PROFILE", "OBS_CONFIG", "RUST_LOG"] {
+        command.env_remove(key);
+    }
+    command.env("AWS_EC2_METADATA_DISABLED", "true").current_dir(std::env::temp_dir());
+    command
+}
+
+#[tokio::test]
+async fn demo_mode_json_logs_and_sigterm() {
+    let mut child =
+        obs_server().args(["--demo", "--port", "0"]).env("LOG_FORMAT", "json").stderr(Stdio::piped()).spawn().unwrap();
+    let (lines_tx, lines_rx) = std::sync::mpsc::channel::<String>();
+    let stderr = child.stderr.take().unwrap();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            let _ = lines_tx.send(line);
+        }
+    });
+    let next_json = || -> serde_json::Value {
+        let line = lines_rx.recv_timeout(Duration::from_secs(20)).expect("a log line");
+        serde_json::from_str(&line).unwrap_or_else(|_| panic!("not a JSON log line: {line}"))
+    };
+    let address = loop {
+        let line = next_json();
+        if line["message"] == "obs listening" {
+            break line["address"].as_str().unwrap().to_owned();
+        }
+    };
+    let answer: serde_json::Value = reqwest::Client::new()
+        .post(format!("{address}/v1/chat/completions"))
+        .json(&serde_json::json!({"model":"us.anthropic.claude-3-5-haiku-20241022-v1:0","messages":[{"role":"user","content":"hi"}]}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(answer["choices"][0]["message"]["content"], "You said: hi");
+    let request_line = loop {
+        let line = next_json();
+        if line["message"] == "request" {
+            break line;
+        }
+    };
+    assert_eq!(request_line["status"], 200);
+    assert_eq!(request_line["provider"], "bedrock");
+    assert_eq!(request_line["model"], "us.anthropic.claude-3-5-haiku-20241022-v1:0");
+    assert!(request_line["overhead_ms"].as_f64().is_some() && request_line["request_id"].as_str().is_some());
+
+    let status = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    assert!(status.success());
+    let exit = child.wait().unwrap();
+    assert_eq!(exit.code(), Some(0), "graceful exit on SIGTERM");
+}
+
+#[test]
+fn refuses_to_start_without_a_key() {
+    let output = obs_server().args(["--port", "0"]).output().unwrap();
+    assert_ne!(output.status.code(), Some(0));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("no API key is configured"), "{stderr}");
+    assert_eq!(stderr.trim().lines().count(), 1, "one clear line: {stderr}");
+}
