@@ -1,4 +1,4 @@
-//! STS `AssumeRole` (query protocol: form body in, XML out), so credential providers that assume a role can be
+//! STS `AssumeRole` and `GetCallerIdentity` (query protocol: form body in, XML out), so credential providers that assume a role can be
 //! tested on loopback. The temporary credentials it hands out are [`ASSUMED_ACCESS_KEY_ID`] / secret / token.
 
 use http::{HeaderValue, Response, StatusCode};
@@ -30,6 +30,15 @@ pub(crate) fn handle(body: &[u8]) -> Response<Body> {
                  <AssumedRoleUser><AssumedRoleId>AROAMOCK:{session}</AssumedRoleId><Arn>{role}/{session}</Arn></AssumedRoleUser>\
                  </AssumeRoleResult><ResponseMetadata><RequestId>mock-request</RequestId></ResponseMetadata></AssumeRoleResponse>"
             ),
+        )
+    } else if action == "GetCallerIdentity" {
+        (
+            StatusCode::OK,
+            "<GetCallerIdentityResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><GetCallerIdentityResult>\
+             <Arn>arn:aws:iam::123456789012:user/obs-mock</Arn><UserId>AIDAOBSMOCK</UserId><Account>123456789012</Account>\
+             </GetCallerIdentityResult><ResponseMetadata><RequestId>mock-request</RequestId></ResponseMetadata>\
+             </GetCallerIdentityResponse>"
+                .to_owned(),
         )
     } else {
         (

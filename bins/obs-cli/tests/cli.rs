@@ -1,0 +1,288 @@
+//! The obs-cli binary end to end against obs-server in demo mode (obs-mock behind it).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+use obs_server::{RunningServer, ServeOptions};
+use serde_json::{Value, json};
+
+const KEY: &str = "test-key";
+
+async fn demo_server() -> RunningServer {
+    let mut config = obs_service::config::Config::default();
+    config.server.port = 0;
+    config.server.api_keys = vec![secrecy::SecretString::from(KEY.to_owned())];
+    obs_server::start(ServeOptions { config, no_auth: false, demo: true }).await.unwrap()
+}
+
+struct Cli {
+    dir: tempfile::TempDir,
+}
+
+impl Cli {
+    fn new() -> Self {
+        Cli { dir: tempfile::tempdir().unwrap() }
+    }
+
+    fn command(&self, args: &[&str]) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_obs-cli"));
+        for key in
+            ["API_KEY", "CHAT_API_KEY", "CHAT_SERVER_URL", "CHAT_MODEL", "AWS_PROFILE", "AWS_REGION", "OBS_CONFIG"]
+        {
+            command.env_remove(key);
+        }
+        command
+            .args(args)
+            .current_dir(self.dir.path())
+            .env("OBS_HISTORY_DIR", self.dir.path().join("history"))
+            .env("AWS_EC2_METADATA_DISABLED", "true");
+        command
+    }
+
+    fn run(&self, args: &[&str], stdin: &str) -> Output {
+        let mut child =
+            self.command(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+        child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+        child.wait_with_output().unwrap()
+    }
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn c52_piped_chat_without_streaming() {
+    let server = demo_server().await;
+    let url = format!("http://{}", server.local_addr());
+    let cli = Cli::new();
+    let output = cli.run(
+        &["chat", "--model", "test-model", "--api-key", KEY, "--no-stream", "--server-url", &url],
+        "Hello\nexit\n",
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let stdout = text(&output.stdout);
+    assert!(stdout.contains("Assistant: You said: Hello\n"), "{stdout}");
+    let upstream = server.demo_upstream().unwrap().recorder().last().unwrap();
+    assert_eq!(
+        upstream.json(),
+        json!({"model":"test-model","messages":[{"role":"user","content":"Hello"}],"stream":false})
+    );
+    // The session was saved.
+    let listed = text(&cli.run(&["history", "list"], "").stdout);
+    assert!(listed.contains("test-model") && listed.contains(" 2 "), "{listed}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn streamed_chat_keeps_the_conversation_and_slash_commands_work() {
+    let server = demo_server().await;
+    let url = format!("http://{}", server.local_addr());
+    let cli = Cli::new();
+    let input = "first question\n/system Be terse.\nsecond question\n/model meta.llama3\nthird\n/clear\n/help\n/exit\n";
+    let output = cli.run(
+        &["chat", "--model", "anthropic.claude-v2", "--api-key", KEY, "--server-url", &url, "--session-name", "demo"],
+        input,
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let stdout = text(&output.stdout);
+    for expected in [
+        "Assistant: You said: first question",
+        "System prompt set.",
+        "Assistant: You said: second question",
+        "Model: meta.llama3",
+        "Assistant: You said: third",
+        "Conversation cleared.",
+        "/system TEXT",
+    ] {
+        assert!(stdout.contains(expected), "missing {expected:?} in {stdout}");
+    }
+    let requests = server.demo_upstream().unwrap().recorder().requests();
+    let second = requests.iter().find(|r| r.json().to_string().contains("second question")).unwrap().json();
+    assert_eq!(
+        second,
+        json!({"anthropic_version":"bedrock-2023-05-31","max_tokens":4096,"messages":[
+            {"role":"user","content":"first question"},{"role":"assistant","content":"You said: first question"},
+            {"role":"user","content":"second question"}],"system":"Be terse."}),
+        "the whole conversation and the system prompt reach Claude"
+    );
+    assert_eq!(requests.last().unwrap().path, "/model/meta.llama3/converse-stream");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tool_call_round_trip() {
+    let server = demo_server().await;
+    let url = format!("http://{}", server.local_addr());
+    let output = Cli::new().run(
+        &["chat", "--model", "gpt-tool", "--api-key", KEY, "--server-url", &url],
+        "weather in Paris?\n21C and sunny\n",
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let stdout = text(&output.stdout);
+    assert!(stdout.contains("Tool call get_weather (call_mock0): {\"location\":\"Paris\"}"), "{stdout}");
+    assert!(stdout.contains("Assistant: The tool returned: 21C and sunny"), "{stdout}");
+    let last = server.demo_upstream().unwrap().recorder().last().unwrap().json();
+    assert_eq!(last["messages"][2], json!({"role":"tool","tool_call_id":"call_mock0","content":"21C and sunny"}));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failures_print_one_line_drop_the_turn_and_fail_the_command() {
+    let server = demo_server().await;
+    let url = format!("http://{}", server.local_addr());
+    let cli = Cli::new();
+    let output = cli.run(&["chat", "--model", "gpt-throttle", "--api-key", KEY, "--server-url", &url], "x\n");
+    assert_eq!(output.status.code(), Some(1));
+    assert!(text(&output.stdout).contains("Error: request failed (HTTP 429, rate_limit_exceeded): Rate limit reached"));
+    assert_eq!(
+        text(&cli.run(&["history", "list"], "").stdout),
+        "No chat sessions found.\n",
+        "the failed turn left nothing"
+    );
+
+    let output = cli.run(&["chat", "--model", "gpt-4o", "--api-key", "wrong", "--server-url", &url], "x\n");
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        text(&output.stdout).contains("authentication failed (HTTP 401: Invalid API key) — pass --api-key"),
+        "{}",
+        text(&output.stdout)
+    );
+
+    let output = cli.run(&["models", "--server-url", "http://127.0.0.1:1"], "");
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        text(&output.stderr).trim(),
+        "Error: cannot connect to the gateway at http://127.0.0.1:1 — is it running? (start one with `obs-cli serve`)"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn c53_models_table_and_json() {
+    let server = demo_server().await;
+    let url = format!("http://{}", server.local_addr());
+    let cli = Cli::new();
+    let output = cli.run(&["models", "--api-key", KEY, "--server-url", &url], "");
+    assert_eq!(output.status.code(), Some(0));
+    let stdout = text(&output.stdout);
+    assert!(stdout.starts_with("ID "), "{stdout}");
+    let line = |id: &str| stdout.lines().find(|l| l.starts_with(id)).map(|l| l.split_whitespace().collect::<Vec<_>>());
+    assert_eq!(line("gpt-4o "), Some(vec!["gpt-4o", "openai"]));
+    assert_eq!(
+        line("anthropic.claude-3-haiku-20240307-v1:0"),
+        Some(vec!["anthropic.claude-3-haiku-20240307-v1:0", "bedrock"])
+    );
+    let json: Value =
+        serde_json::from_slice(&cli.run(&["models", "--json", "--api-key", KEY, "--server-url", &url], "").stdout)
+            .unwrap();
+    assert_eq!(json["object"], "list");
+    assert_eq!(cli.run(&["models", "--server-url", &url], "").status.code(), Some(1), "401 without a key");
+}
+
+#[test]
+fn c54_config_set_show_and_masking() {
+    let cli = Cli::new();
+    let output = cli.run(&["config", "set", "API_KEY", "test-key"], "");
+    assert_eq!(
+        (output.status.code(), text(&output.stdout)),
+        (Some(0), "Set API_KEY to: ******** (in .env)\n".to_owned())
+    );
+    assert_eq!(std::fs::read_to_string(cli.dir.path().join(".env")).unwrap(), "API_KEY=test-key\n");
+    cli.run(&["config", "set", "LOG_LEVEL", "debug"], "");
+    let show = text(&cli.run(&["config", "show"], "").stdout);
+    assert!(
+        show.contains("API_KEY                      ********") && show.contains("LOG_LEVEL                    debug"),
+        "{show}"
+    );
+    assert!(!show.contains("test-key"));
+    assert!(text(&cli.run(&["config", "show", "--show-secrets"], "").stdout).contains("test-key"));
+    assert_eq!(text(&cli.run(&["config", "get", "API_KEY", "--show-secrets"], "").stdout), "test-key\n");
+    let bad = cli.run(&["config", "set", "LOG_LEVEL", "loud"], "");
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(text(&bad.stderr).contains("invalid value for LOG_LEVEL"));
+    let unknown = cli.run(&["config", "set", "NOPE", "1"], "");
+    assert!(text(&unknown.stderr).contains("unknown configuration key NOPE; known keys: API_KEY, HOST"));
+    assert_eq!(cli.run(&["config", "unset", "LOG_LEVEL"], "").status.code(), Some(0));
+    assert_eq!(cli.run(&["config", "get", "LOG_LEVEL"], "").status.code(), Some(1));
+    let path = text(&cli.run(&["config", "path", "--file", "custom.env"], "").stdout);
+    assert_eq!(path.trim(), cli.dir.path().join("custom.env").display().to_string());
+    // Interactive `config set`: Enter keeps, a value sets, '-' removes.
+    let answers = format!("\n{}\n", "0.0.0.0") + "8080\nloud\ninfo\n-\n";
+    let output = cli.run(&["config", "set", "--file", "wizard.env"], &answers);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert!(text(&output.stdout).contains("invalid: must be trace, debug, info, warn or error"));
+    assert_eq!(
+        std::fs::read_to_string(cli.dir.path().join("wizard.env")).unwrap(),
+        "HOST=0.0.0.0\nPORT=8080\nLOG_LEVEL=info\n"
+    );
+}
+
+#[test]
+fn c55_history_on_a_missing_id_fails() {
+    let cli = Cli::new();
+    assert_eq!(text(&cli.run(&["history", "list"], "").stdout), "No chat sessions found.\n");
+    for args in [["history", "export", "nope"], ["history", "delete", "nope"]] {
+        let output = cli.run(&args, "");
+        assert_eq!(output.status.code(), Some(1));
+        assert_eq!(text(&output.stderr), "Error: chat session nope not found\n");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn history_export_and_delete() {
+    let server = demo_server().await;
+    let url = format!("http://{}", server.local_addr());
+    let cli = Cli::new();
+    cli.run(&["chat", "--model", "gpt-4o", "--api-key", KEY, "--server-url", &url, "--session-name", "kept"], "hi\n");
+    let listed = text(&cli.run(&["history", "list"], "").stdout);
+    let id = listed.lines().nth(1).unwrap().split_whitespace().next().unwrap().to_owned();
+    let output = cli.run(&["history", "export", &id, "-o", "out.json"], "");
+    assert_eq!(text(&output.stdout), "Session exported to: out.json\n");
+    let exported: Value =
+        serde_json::from_str(&std::fs::read_to_string(cli.dir.path().join("out.json")).unwrap()).unwrap();
+    assert_eq!((exported["name"].clone(), exported["messages"].as_array().unwrap().len()), (json!("kept"), 2));
+    // --session continues it.
+    cli.run(&["chat", "--model", "gpt-4o", "--api-key", KEY, "--server-url", &url, "--session", &id], "again\n");
+    let last = server.demo_upstream().unwrap().recorder().last().unwrap().json();
+    assert_eq!(last["messages"].as_array().unwrap().len(), 3);
+    assert_eq!(text(&cli.run(&["history", "delete", &id], "").stdout), format!("Session {id} deleted.\n"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_aws_reports_the_identity() {
+    let mock = obs_mock::spawn(obs_mock::MockConfig::default()).await.unwrap();
+    let cli = Cli::new();
+    let output = cli
+        .command(&["config", "test-aws"])
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_ACCESS_KEY_ID", "AKIDTESTAWS")
+        .env("AWS_SECRET_ACCESS_KEY", "secret")
+        .env("AWS_ENDPOINT_URL_STS", mock.base_url())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert_eq!(
+        text(&output.stdout),
+        "Region:      us-east-1\nCredentials: static keys\nAccess key:  AKID…\nAccount:     123456789012\nIdentity:    arn:aws:iam::123456789012:user/obs-mock\n"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn interactive_chat_through_a_pseudo_terminal() {
+    use expectrl::Expect;
+    let server = demo_server().await;
+    let url = format!("http://{}", server.local_addr());
+    let cli = Cli::new();
+    let mut command = cli.command(&["chat", "--model", "gpt-4o", "--api-key", KEY, "--server-url", &url]);
+    command.env("HOME", cli.dir.path()).env("TERM", "dumb");
+    let handle = tokio::task::spawn_blocking(move || {
+        let mut session = expectrl::Session::spawn(command).unwrap();
+        session.set_expect_timeout(Some(std::time::Duration::from_secs(20)));
+        session.expect("Type /help for commands").unwrap();
+        session.expect("You: ").unwrap();
+        session.send_line("hello pty").unwrap();
+        session.expect("You said: hello pty").unwrap();
+        session.expect("You: ").unwrap();
+        session.send_line("/exit").unwrap();
+        session.expect("saved").unwrap();
+    });
+    handle.await.unwrap();
+}
