@@ -236,7 +236,16 @@ fn sse_steps(id: &str, model: &str, plan: &Plan, include_usage: bool, scenario: 
         }
         Step::Data(Bytes::from(format!("data: {chunk}\n\n")))
     };
-    let mut steps = vec![chunk(json!({"role":"assistant","content":"","refusal":null}), None)];
+    // Like OpenAI: a reply that starts with a tool call opens with `content: null` and the call itself.
+    let first_call = plan.chunks.is_empty().then(|| plan.tool_calls.first()).flatten();
+    let mut steps = vec![match first_call {
+        Some(call) => chunk(
+            json!({"role":"assistant","content":null,"refusal":null,"tool_calls":[{"index":call.index,"id":call_id(call.index),
+                "type":"function","function":{"name":call.name,"arguments":""}}]}),
+            None,
+        ),
+        None => chunk(json!({"role":"assistant","content":"","refusal":null}), None),
+    }];
     let midway = plan.chunks.len().div_ceil(2).max(1);
     for (i, text) in plan.chunks.iter().enumerate() {
         if i == midway {
@@ -256,10 +265,12 @@ fn sse_steps(id: &str, model: &str, plan: &Plan, include_usage: bool, scenario: 
         steps.push(chunk(json!({"content":text}), None));
     }
     for call in &plan.tool_calls {
-        steps.push(chunk(
-            json!({"tool_calls":[{"index":call.index,"id":call_id(call.index),"type":"function","function":{"name":call.name,"arguments":""}}]}),
-            None,
-        ));
+        if first_call.is_none_or(|first| first.index != call.index) {
+            steps.push(chunk(
+                json!({"tool_calls":[{"index":call.index,"id":call_id(call.index),"type":"function","function":{"name":call.name,"arguments":""}}]}),
+                None,
+            ));
+        }
         for fragment in &call.fragments {
             steps.push(chunk(json!({"tool_calls":[{"index":call.index,"function":{"arguments":fragment}}]}), None));
         }

@@ -1,5 +1,7 @@
 //! Log output: `tracing` to stderr, text or JSON (`LOG_FORMAT`), at `LOG_LEVEL` (`RUST_LOG` overrides).
 
+use std::io::IsTerminal;
+
 use tracing_subscriber::EnvFilter;
 
 /// Installs the global subscriber once; later calls are no-ops.
@@ -8,6 +10,11 @@ pub fn init_logging(level: &str, format: &str) {
         // The SDK and HTTP stack are chatty at debug; obs's own lines follow the configured level.
         EnvFilter::new(format!("{level},hyper=warn,h2=warn,aws_smithy_runtime=warn,aws_config=warn,rustls=warn"))
     });
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        // Colour codes only for a person at a terminal, never in files or log collectors.
+        .with_ansi(std::io::stderr().is_terminal());
     let _ = if format == "json" { builder.json().flatten_event(true).try_init() } else { builder.try_init() };
 }
