@@ -1,7 +1,7 @@
 //! CORS (contract §13): off unless `server.cors_origins` lists origins; `*` allows any origin, never with
 //! credentials.
 
-use http::{HeaderMap, HeaderValue, Response, StatusCode, header};
+use http::{HeaderValue, Response, StatusCode, header};
 
 use crate::body::{Body, full};
 
@@ -27,11 +27,11 @@ impl Cors {
     }
 
     /// Adds `access-control-allow-origin` (and `vary`) to an answer for an allowed origin.
-    pub(crate) fn decorate(&self, request_headers: &HeaderMap, response: &mut Response<Body>) {
+    pub(crate) fn decorate(&self, origin: Option<&HeaderValue>, response: &mut Response<Body>) {
         if !self.enabled() {
             return;
         }
-        if let Some(allowed) = request_headers.get(header::ORIGIN).and_then(|o| self.allowed(o)) {
+        if let Some(allowed) = origin.and_then(|o| self.allowed(o)) {
             let headers = response.headers_mut();
             headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, allowed);
             headers.insert(header::VARY, HeaderValue::from_static("origin"));
@@ -41,10 +41,10 @@ impl Cors {
     }
 
     /// The answer to an `OPTIONS` preflight.
-    pub(crate) fn preflight(&self, request_headers: &HeaderMap) -> Response<Body> {
+    pub(crate) fn preflight(&self, origin: Option<&HeaderValue>) -> Response<Body> {
         let mut response = Response::new(full(""));
         *response.status_mut() = StatusCode::NO_CONTENT;
-        if let Some(allowed) = request_headers.get(header::ORIGIN).and_then(|o| self.allowed(o)) {
+        if let Some(allowed) = origin.and_then(|o| self.allowed(o)) {
             let headers = response.headers_mut();
             headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, allowed);
             headers.insert(header::VARY, HeaderValue::from_static("origin"));

@@ -27,13 +27,13 @@ pub(crate) async fn handle(app: Arc<App>, request: Request<Incoming>) -> Respons
     let request_id = request_id(request.headers());
     let method = request.method().clone();
     let path = request.uri().path().to_owned();
-    let request_headers = request.headers().clone();
+    let origin = request.headers().get(header::ORIGIN).cloned();
     let route = route_name(&method, &path);
     let log = RequestLog::new(app.clone(), method.to_string(), path.clone(), route, request_id.clone());
 
     let (mut response, log) = match (&method, path.as_str()) {
         (&Method::POST, "/v1/chat/completions") => chat::handle(&app, request, log).await,
-        (&Method::GET, "/v1/models") => (models(&app, &request_headers).await, Some(log)),
+        (&Method::GET, "/v1/models") => (models(&app, request.headers()).await, Some(log)),
         (&Method::GET, "/health") => (health::health(), Some(log)),
         (&Method::GET, "/v1/chat/completions/health") => (health::chat_health(), Some(log)),
         (&Method::GET, "/metrics") if app.metrics_on_main => (metrics(&app), Some(log)),
@@ -42,14 +42,14 @@ pub(crate) async fn handle(app: Arc<App>, request: Request<Incoming>) -> Respons
         (&Method::GET, docs) if docs.starts_with("/docs/") => {
             (openapi::docs(docs.trim_start_matches("/docs/"), &app.swagger), Some(log))
         }
-        (&Method::OPTIONS, _) if app.cors.enabled() => (app.cors.preflight(&request_headers), Some(log)),
+        (&Method::OPTIONS, _) if app.cors.enabled() => (app.cors.preflight(origin.as_ref()), Some(log)),
         _ => (not_routed(&method, &path, app.metrics_on_main), Some(log)),
     };
 
     if let Ok(value) = HeaderValue::from_str(&request_id) {
         response.headers_mut().insert("x-request-id", value);
     }
-    app.cors.decorate(&request_headers, &mut response);
+    app.cors.decorate(origin.as_ref(), &mut response);
     if let Some(mut log) = log {
         log.status = response.status().as_u16();
     }

@@ -60,8 +60,9 @@ pub fn http_client(connect_timeout: std::time::Duration) -> Result<reqwest::Clie
 #[derive(Debug, Clone)]
 pub struct OpenAiAdapter {
     client: reqwest::Client,
-    chat_url: String,
-    models_url: String,
+    // Parsed once: reqwest would otherwise parse (and IDNA-normalise) the URL string on every request.
+    chat_url: reqwest::Url,
+    models_url: reqwest::Url,
     headers: HeaderMap,
     timeouts: Timeouts,
     max_event_bytes: usize,
@@ -93,10 +94,14 @@ impl OpenAiAdapter {
             headers.insert(name, value);
         }
         let base = config.base_url.trim_end_matches('/');
+        let url = |path: &str| {
+            reqwest::Url::parse(&format!("{base}/{path}"))
+                .map_err(|e| invalid_config(format!("The OpenAI base URL '{base}' is not a valid URL: {e}.")))
+        };
         Ok(OpenAiAdapter {
             client,
-            chat_url: format!("{base}/chat/completions"),
-            models_url: format!("{base}/models"),
+            chat_url: url("chat/completions")?,
+            models_url: url("models")?,
             headers,
             timeouts: config.timeouts,
             max_event_bytes: config.max_event_bytes,
@@ -106,7 +111,7 @@ impl OpenAiAdapter {
     async fn post(&self, body: Vec<u8>) -> Result<reqwest::Response, AdapterError> {
         let request = self
             .client
-            .post(&self.chat_url)
+            .post(self.chat_url.clone())
             .headers(self.headers.clone())
             .header(reqwest::header::CONTENT_TYPE, "application/json")
             .body(body);
@@ -171,7 +176,7 @@ impl ChatAdapter for OpenAiAdapter {
     }
 
     async fn list_models(&self) -> Result<Vec<ModelInfo>, AdapterError> {
-        let request = self.client.get(&self.models_url).headers(self.headers.clone());
+        let request = self.client.get(self.models_url.clone()).headers(self.headers.clone());
         let response = tokio::time::timeout(self.timeouts.first_byte, request.send())
             .await
             .map_err(|_| errors::first_byte_timeout())?

@@ -1,0 +1,282 @@
+//! `obs-bench`: starts obs-mock and obs-server (release builds) — and LiteLLM when given — and measures, in one
+//! run: direct-to-mock vs through-obs latency at concurrency 1/16/64 for each provider path, streaming time to
+//! first byte and per-chunk cost, throughput, memory idle and with 1,000 open streams, and cold start.
+//! Loopback only; every loop is bounded in count and time. Prints a markdown report.
+
+mod load;
+mod procs;
+
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use clap::Parser;
+use load::{Stats, Target};
+use serde_json::json;
+
+#[derive(Parser)]
+struct Args {
+    /// obs-mock binary (release).
+    #[arg(long, default_value = "target/release/obs-mock")]
+    mock_bin: String,
+    /// obs-server binary (release).
+    #[arg(long, default_value = "target/release/obs-server")]
+    obs_bin: String,
+    /// litellm executable (from a virtualenv with `litellm[proxy]`); skipped when absent.
+    #[arg(long)]
+    litellm_bin: Option<String>,
+    /// Text chunks per streamed reply.
+    #[arg(long, default_value_t = 20)]
+    chunks: usize,
+    /// Seconds per throughput run.
+    #[arg(long, default_value_t = 5)]
+    seconds: u64,
+    /// Requests per concurrency-1 latency run.
+    #[arg(long, default_value_t = 2000)]
+    requests: u64,
+}
+
+const KEY: &str = "bench-key";
+const SIGV4: &str =
+    "AWS4-HMAC-SHA256 Credential=AKIDBENCH/20260101/us-east-1/bedrock/aws4_request, SignedHeaders=host, Signature=00";
+
+struct Path {
+    name: &'static str,
+    direct: Target,
+    obs: Target,
+}
+
+fn paths(mock: &str, obs: &str, stream: bool) -> Vec<Path> {
+    let user = "hello benchmark";
+    let obs_body = |model: &str| {
+        let mut body = json!({"model": model, "messages": [{"role": "user", "content": user}]});
+        if stream {
+            body["stream"] = json!(true);
+        }
+        Bytes::from(body.to_string())
+    };
+    let obs_target = |model: &str| Target {
+        url: format!("{obs}/v1/chat/completions"),
+        headers: vec![("authorization", format!("Bearer {KEY}"))],
+        body: obs_body(model),
+    };
+    let sigv4 = vec![("authorization", SIGV4.to_owned())];
+    vec![
+        Path {
+            name: "OpenAI",
+            direct: Target { url: format!("{mock}/v1/chat/completions"), headers: vec![("authorization", "Bearer sk-bench".to_owned())], body: obs_body("gpt-4o") },
+            obs: obs_target("gpt-4o"),
+        },
+        Path {
+            name: "Bedrock Claude (InvokeModel)",
+            direct: Target {
+                url: format!("{mock}/model/anthropic.claude-3-haiku-20240307-v1%3A0/{}", if stream { "invoke-with-response-stream" } else { "invoke" }),
+                headers: sigv4.clone(),
+                body: Bytes::from(json!({"anthropic_version":"bedrock-2023-05-31","max_tokens":4096,"messages":[{"role":"user","content":user}]}).to_string()),
+            },
+            obs: obs_target("anthropic.claude-3-haiku-20240307-v1:0"),
+        },
+        Path {
+            name: "Bedrock Converse",
+            direct: Target {
+                url: format!("{mock}/model/amazon.nova-lite-v1%3A0/{}", if stream { "converse-stream" } else { "converse" }),
+                headers: sigv4,
+                body: Bytes::from(json!({"messages":[{"role":"user","content":[{"text":user}]}]}).to_string()),
+            },
+            obs: obs_target("amazon.nova-lite-v1:0"),
+        },
+    ]
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.3}", d.as_secs_f64() * 1000.0)
+}
+
+fn row(stats: &Stats) -> [Duration; 4] {
+    [50.0, 90.0, 99.0, 100.0].map(|p| Stats::percentile(&stats.latencies, p))
+}
+
+/// A measured run after a warm-up: `requests` at concurrency 1, else as many as fit in `seconds`.
+async fn measure(client: &load::HttpClient, target: &Target, concurrency: usize, requests: u64, seconds: u64) -> Stats {
+    // Warm the pool and both processes first.
+    load::run(client, target, concurrency, (concurrency as u64) * 20, Duration::from_secs(2)).await;
+    let requests = if concurrency == 1 { requests } else { u64::MAX };
+    load::run(client, target, concurrency, requests, Duration::from_secs(seconds)).await
+}
+
+async fn ready(client: &load::HttpClient, target: &Target) -> bool {
+    load::once(client, target).await.is_some()
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let client = load::client();
+    let chunks = args.chunks.to_string();
+    let mock = procs::mock(&args.mock_bin, &["--chunks", &chunks])?;
+    let obs = procs::obs(&args.obs_bin, &mock.base)?;
+    let plain = paths(&mock.base, &obs.base, false);
+    procs::wait_ready(Duration::from_secs(30), || ready(&client, &plain[0].obs)).await?;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let rss_idle = procs::rss_mib(obs.child.id());
+
+    println!("## Non-streaming latency (ms) and throughput (req/s)\n");
+    println!(
+        "| path | conc. | direct p50 | p90 | p99 | max | obs p50 | p90 | p99 | max | added p50 | added p99 | direct req/s | obs req/s | errors |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+    for path in &plain {
+        for concurrency in [1usize, 16, 64] {
+            let direct = measure(&client, &path.direct, concurrency, args.requests, args.seconds).await;
+            let through = measure(&client, &path.obs, concurrency, args.requests, args.seconds).await;
+            let (d, o) = (row(&direct), row(&through));
+            let added = |i: usize| ms(o[i].saturating_sub(d[i]));
+            println!(
+                "| {} | {concurrency} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {:.0} | {:.0} | {} |",
+                path.name,
+                ms(d[0]),
+                ms(d[1]),
+                ms(d[2]),
+                ms(d[3]),
+                ms(o[0]),
+                ms(o[1]),
+                ms(o[2]),
+                ms(o[3]),
+                added(0),
+                added(2),
+                direct.rate(),
+                through.rate(),
+                direct.errors + through.errors
+            );
+        }
+    }
+
+    println!("\n## Streaming ({} chunks per reply)\n", args.chunks);
+    println!(
+        "| path | direct TTFB p50 | obs TTFB p50 | direct total p50 | obs total p50 | added per chunk (µs) | direct streams/s @64 | obs streams/s @64 | errors |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|");
+    for path in paths(&mock.base, &obs.base, true) {
+        let direct = measure(&client, &path.direct, 1, args.requests / 4, args.seconds).await;
+        let through = measure(&client, &path.obs, 1, args.requests / 4, args.seconds).await;
+        let direct_total = Stats::percentile(&direct.latencies, 50.0);
+        let obs_total = Stats::percentile(&through.latencies, 50.0);
+        let per_chunk = obs_total.saturating_sub(direct_total).as_secs_f64() * 1e6 / args.chunks as f64;
+        let direct64 = measure(&client, &path.direct, 64, args.requests, args.seconds).await;
+        let through64 = measure(&client, &path.obs, 64, args.requests, args.seconds).await;
+        println!(
+            "| {} | {} | {} | {} | {} | {:.1} | {:.0} | {:.0} | {} |",
+            path.name,
+            ms(Stats::percentile(&direct.first_bytes, 50.0)),
+            ms(Stats::percentile(&through.first_bytes, 50.0)),
+            ms(direct_total),
+            ms(obs_total),
+            per_chunk,
+            direct64.rate(),
+            through64.rate(),
+            direct.errors + through.errors + direct64.errors + through64.errors
+        );
+    }
+    let rss_after_load = procs::rss_mib(obs.child.id());
+    drop(obs);
+
+    // 1,000 concurrent open streams against a slow upstream (300 ms between chunks, 40 chunks: ~12 s each).
+    let slow_mock = procs::mock(&args.mock_bin, &["--chunks", "40", "--chunk-ms", "300"])?;
+    let slow_obs = procs::obs(&args.obs_bin, &slow_mock.base)?;
+    let slow_target = paths(&slow_mock.base, &slow_obs.base, true).remove(0).obs;
+    let slow_probe = paths(&slow_mock.base, &slow_obs.base, false).remove(0).obs;
+    procs::wait_ready(Duration::from_secs(30), || ready(&client, &slow_probe)).await?;
+    let rss_before_streams = procs::rss_mib(slow_obs.child.id());
+    let mut streams = Vec::new();
+    for _ in 0..1000 {
+        let client = client.clone();
+        let target = slow_target.clone();
+        streams.push(tokio::spawn(async move { load::once(&client, &target).await.is_some() }));
+    }
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    let rss_open_streams = procs::rss_mib(slow_obs.child.id());
+    let mut completed = 0;
+    for stream in streams {
+        if stream.await.unwrap_or(false) {
+            completed += 1;
+        }
+    }
+    drop(slow_obs);
+    drop(slow_mock);
+
+    // Cold start: process spawn to the first answered chat completion.
+    let mut cold = Vec::new();
+    for _ in 0..5 {
+        let started = Instant::now();
+        let obs = procs::obs(&args.obs_bin, &mock.base)?;
+        let target = paths(&mock.base, &obs.base, false).remove(0).obs;
+        procs::wait_ready(Duration::from_secs(30), || ready(&client, &target)).await?;
+        cold.push(started.elapsed());
+        drop(obs);
+    }
+
+    println!("\n## Memory and start-up\n");
+    println!("| measure | obs |");
+    println!("|---|---|");
+    println!("| RSS idle (after the first request) | {rss_idle:.1} MiB |");
+    println!("| RSS after the latency runs | {rss_after_load:.1} MiB |");
+    println!("| RSS before the 1,000 streams | {rss_before_streams:.1} MiB |");
+    println!(
+        "| RSS with 1,000 concurrent open streams | {rss_open_streams:.1} MiB ({completed}/1000 streams completed) |"
+    );
+    println!("| cold start to first answered request (median of 5) | {} ms |", ms(Stats::percentile(&cold, 50.0)));
+
+    if let Some(litellm_bin) = &args.litellm_bin {
+        let dir = std::env::temp_dir().join(format!("obs-bench-litellm-{}", std::process::id()));
+        std::fs::create_dir_all(&dir)?;
+        let started = Instant::now();
+        let litellm = procs::litellm(litellm_bin, &mock.base, &dir)?;
+        let target = Target {
+            url: format!("{}/v1/chat/completions", litellm.base),
+            headers: vec![("authorization", format!("Bearer {}", procs::LITELLM_KEY))],
+            body: paths(&mock.base, "", false).remove(0).obs.body,
+        };
+        procs::wait_ready(Duration::from_secs(240), || ready(&client, &target)).await?;
+        let litellm_cold = started.elapsed();
+        let litellm_idle = procs::rss_mib(litellm.child.id());
+        let direct_target = paths(&mock.base, "", false).remove(0).direct;
+        println!("\n## LiteLLM proxy {} (same mock, OpenAI path, same harness)\n", litellm_version(litellm_bin));
+        println!("| conc. | direct p50 | LiteLLM p50 | p90 | p99 | max | added p50 | LiteLLM req/s | errors |");
+        println!("|---|---|---|---|---|---|---|---|---|");
+        for concurrency in [1usize, 16, 64] {
+            let direct = measure(&client, &direct_target, concurrency, 300, args.seconds).await;
+            let through = measure(&client, &target, concurrency, 300, args.seconds).await;
+            let (d, o) = (row(&direct), row(&through));
+            println!(
+                "| {concurrency} | {} | {} | {} | {} | {} | {} | {:.0} | {} |",
+                ms(d[0]),
+                ms(o[0]),
+                ms(o[1]),
+                ms(o[2]),
+                ms(o[3]),
+                ms(o[0].saturating_sub(d[0])),
+                through.rate(),
+                through.errors
+            );
+        }
+        let litellm_loaded = procs::rss_mib(litellm.child.id());
+        println!("\n| measure | LiteLLM |\n|---|---|");
+        println!("| RSS idle (after the first request) | {litellm_idle:.1} MiB |");
+        println!("| RSS after the runs | {litellm_loaded:.1} MiB |");
+        println!("| cold start to first answered request | {} ms |", ms(litellm_cold));
+        drop(litellm);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+    drop(mock);
+    Ok(())
+}
+
+fn litellm_version(binary: &str) -> String {
+    let pip = std::path::Path::new(binary).with_file_name("pip");
+    std::process::Command::new(pip)
+        .args(["show", "litellm"])
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .and_then(|text| text.lines().find_map(|l| l.strip_prefix("Version: ").map(str::to_owned)))
+        .unwrap_or_default()
+}
