@@ -15,7 +15,7 @@ use obs_models::openai::{
 use serde_json::{Map, Value};
 
 use crate::ConvertError;
-use crate::validate::{check_model, typed};
+use crate::validate::{check_model, check_range, typed};
 
 /// Validates a Bedrock Claude body (plus obs's `model`/`model_id` and `stream`) and converts it.
 pub fn to_internal(body: Value) -> Result<ChatCompletionRequest, ConvertError> {
@@ -55,13 +55,9 @@ fn check_claude_body(object: &Map<String, Value>) -> Result<(), ConvertError> {
             "`max_tokens` is required and must be an integer of at least 1.",
         ));
     }
-    for key in ["temperature", "top_p"] {
-        if let Some(v) = object.get(key).filter(|v| !v.is_null())
-            && !v.as_f64().is_some_and(|x| (0.0..=1.0).contains(&x))
-        {
-            return Err(ConvertError::invalid(key, format!("`{key}` must be a number between 0 and 1.")));
-        }
-    }
+    // Claude's own ranges (OpenAI allows temperature up to 2).
+    check_range(object, "temperature", 0.0, 1.0)?;
+    check_range(object, "top_p", 0.0, 1.0)?;
     if object.get("top_k").filter(|v| !v.is_null()).is_some_and(|v| !v.is_u64()) {
         return Err(ConvertError::invalid("top_k", "`top_k` must be a non-negative integer."));
     }

@@ -204,7 +204,8 @@ fn present<'a>(object: &'a Map<String, Value>, key: &str) -> Option<&'a Value> {
     object.get(key).filter(|v| !v.is_null())
 }
 
-fn check_range(object: &Map<String, Value>, key: &str, min: f64, max: f64) -> Result<(), ConvertError> {
+/// `key`, when present and not null, is a number in `min..=max`.
+pub(crate) fn check_range(object: &Map<String, Value>, key: &str, min: f64, max: f64) -> Result<(), ConvertError> {
     match present(object, key) {
         None => Ok(()),
         Some(v) if v.as_f64().is_some_and(|x| (min..=max).contains(&x)) => Ok(()),

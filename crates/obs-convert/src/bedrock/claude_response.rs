@@ -1,8 +1,7 @@
 //! Claude InvokeModel response → internal response (contract §9.1, §9.4).
 
-use obs_models::JsonObject;
 use obs_models::claude::{ClaudeResponse, ContentBlock};
-use obs_models::openai::{ChatCompletionResponse, Choice, FinishReason, ResponseMessage, ToolCall, Usage};
+use obs_models::openai::{ChatCompletionResponse, FinishReason, ResponseMessage, ToolCall, Usage};
 use serde_json::Value;
 
 use super::{ResponseMeta, UnknownStopReason};
@@ -51,22 +50,5 @@ pub fn to_internal(
     let mut message = ResponseMessage::assistant(text, tool_calls);
     message.reasoning_content = reasoning;
     let usage = Usage::new(response.usage.input_tokens, response.usage.output_tokens);
-    (
-        ChatCompletionResponse {
-            id: meta.id.clone(),
-            object: ChatCompletionResponse::OBJECT.to_owned(),
-            created: meta.created,
-            model: meta.model.clone(),
-            choices: vec![Choice {
-                index: 0,
-                message,
-                finish_reason: Some(finish_reason),
-                logprobs: Value::Null,
-                extra: JsonObject::new(),
-            }],
-            usage: Some(usage),
-            extra: JsonObject::new(),
-        },
-        unknown,
-    )
+    (meta.response(message, finish_reason, usage), unknown)
 }

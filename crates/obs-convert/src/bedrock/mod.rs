@@ -53,6 +53,30 @@ impl ResponseMeta {
         obs_models::openai::ChatCompletionChunk::with_delta(&self.id, self.created, &self.model, delta, finish_reason)
     }
 
+    /// A non-streaming completion of this answer with one choice.
+    pub fn response(
+        &self,
+        message: obs_models::openai::ResponseMessage,
+        finish_reason: obs_models::openai::FinishReason,
+        usage: obs_models::openai::Usage,
+    ) -> obs_models::openai::ChatCompletionResponse {
+        obs_models::openai::ChatCompletionResponse {
+            id: self.id.clone(),
+            object: obs_models::openai::ChatCompletionResponse::OBJECT.to_owned(),
+            created: self.created,
+            model: self.model.clone(),
+            choices: vec![obs_models::openai::Choice {
+                index: 0,
+                message,
+                finish_reason: Some(finish_reason),
+                logprobs: serde_json::Value::Null,
+                extra: obs_models::JsonObject::new(),
+            }],
+            usage: Some(usage),
+            extra: obs_models::JsonObject::new(),
+        }
+    }
+
     /// The usage chunk of this answer.
     pub fn usage_chunk(&self, usage: obs_models::openai::Usage) -> obs_models::openai::ChatCompletionChunk {
         obs_models::openai::ChatCompletionChunk::usage_only(&self.id, self.created, &self.model, usage)

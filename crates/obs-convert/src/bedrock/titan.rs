@@ -7,11 +7,10 @@
 
 use obs_models::JsonObject;
 use obs_models::openai::{
-    ChatCompletionChunk, ChatCompletionRequest, ChatCompletionResponse, Choice, Delta, Message, MessageContent,
+    ChatCompletionChunk, ChatCompletionRequest, ChatCompletionResponse, Delta, Message, MessageContent,
     ResponseMessage, Usage,
 };
 use obs_models::titan::{TitanGenerationConfig, TitanRequest, TitanResponse, TitanStreamChunk};
-use serde_json::Value;
 
 use super::{ResponseMeta, UnknownStopReason, check_bedrock_request, clamp_unit};
 use crate::{ConvertError, finish};
@@ -111,24 +110,9 @@ pub fn response_to_internal(
         .ok_or_else(|| ConvertError::upstream("The Titan response has no results."))?;
     let raw_reason = result.completion_reason.unwrap_or_else(|| "FINISH".to_owned());
     let (finish_reason, known) = finish::from_bedrock(&raw_reason);
-    Ok((
-        ChatCompletionResponse {
-            id: meta.id.clone(),
-            object: ChatCompletionResponse::OBJECT.to_owned(),
-            created: meta.created,
-            model: meta.model.clone(),
-            choices: vec![Choice {
-                index: 0,
-                message: ResponseMessage::assistant(Some(result.output_text), Vec::new()),
-                finish_reason: Some(finish_reason),
-                logprobs: Value::Null,
-                extra: JsonObject::new(),
-            }],
-            usage: Some(Usage::new(response.input_text_token_count, result.token_count)),
-            extra: JsonObject::new(),
-        },
-        (!known).then_some(UnknownStopReason(raw_reason)),
-    ))
+    let message = ResponseMessage::assistant(Some(result.output_text), Vec::new());
+    let usage = Usage::new(response.input_text_token_count, result.token_count);
+    Ok((meta.response(message, finish_reason, usage), (!known).then_some(UnknownStopReason(raw_reason))))
 }
 
 /// Decodes one Titan stream into internal chunks: text per chunk, finish and usage on the first non-null

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use super::errors::BedrockError;
 use super::eventstream;
 use crate::config::MockConfig;
-use crate::http::{Body, Step, json as json_response, streamed};
+use crate::http::{Body, json as json_response};
 use crate::plan::{Conversation, Finish, Plan, count_words, plan};
 use crate::recorder::Recorder;
 use crate::scenario::Scenario;
@@ -26,26 +26,11 @@ pub(super) fn invoke(
     let id = format!("msg_bdrk_mock{seq:08}");
     if !stream {
         if scenario == Scenario::Disconnect {
-            let steps = vec![Step::Data(bytes::Bytes::from_static(b"{\"id\":\"msg_")), Step::Cut];
-            return Ok((
-                streamed("application/json", steps, plan.first_byte_delay, plan.chunk_delay, recorder.clone(), seq),
-                std::time::Duration::ZERO,
-            ));
+            return Ok(super::cut_json(b"{\"id\":\"msg_", &plan, recorder, seq));
         }
         return Ok((json_response(http::StatusCode::OK, &message(&id, model_id, &plan)), plan.first_byte_delay));
     }
-    let steps = super::steps(events(&id, model_id, &plan, scenario));
-    Ok((
-        streamed(
-            "application/vnd.amazon.eventstream",
-            steps,
-            plan.first_byte_delay,
-            plan.chunk_delay,
-            recorder.clone(),
-            seq,
-        ),
-        std::time::Duration::ZERO,
-    ))
+    Ok(super::event_stream(events(&id, model_id, &plan, scenario), &plan, recorder, seq))
 }
 
 fn invalid(message: impl Into<String>) -> BedrockError {

@@ -101,10 +101,36 @@ pub(crate) fn runtime(
     result.unwrap_or_else(|error| now(error_response(&error)))
 }
 
-/// Frames as stream steps; an empty frame marks where the `disconnect` scenario cuts the connection.
-fn steps(frames: Vec<Bytes>) -> Vec<crate::http::Step> {
-    frames
+/// An event-stream answer; an empty frame marks where the `disconnect` scenario cuts the connection.
+fn event_stream(frames: Vec<Bytes>, plan: &crate::plan::Plan, recorder: &Recorder, seq: u64) -> Reply {
+    let steps = frames
         .into_iter()
         .map(|frame| if frame.is_empty() { crate::http::Step::Cut } else { crate::http::Step::Data(frame) })
-        .collect()
+        .collect();
+    let response = crate::http::streamed(
+        "application/vnd.amazon.eventstream",
+        steps,
+        plan.first_byte_delay,
+        plan.chunk_delay,
+        recorder.clone(),
+        seq,
+    );
+    (response, std::time::Duration::ZERO)
 }
+
+/// The `disconnect` scenario of a JSON answer: the first bytes of the body, then the connection is cut.
+fn cut_json(prefix: &'static [u8], plan: &crate::plan::Plan, recorder: &Recorder, seq: u64) -> Reply {
+    let steps = vec![crate::http::Step::Data(Bytes::from_static(prefix)), crate::http::Step::Cut];
+    let response = crate::http::streamed(
+        "application/json",
+        steps,
+        plan.first_byte_delay,
+        plan.chunk_delay,
+        recorder.clone(),
+        seq,
+    );
+    (response, std::time::Duration::ZERO)
+}
+
+/// An answer and how long to wait before sending it.
+type Reply = (Response<Body>, std::time::Duration);

@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 use super::errors::BedrockError;
 use super::eventstream;
 use crate::config::MockConfig;
-use crate::http::{Body, Step, json as json_response, streamed};
+use crate::http::{Body, json as json_response};
 use crate::plan::{Conversation, Finish, Plan, count_words, plan};
 use crate::recorder::Recorder;
 use crate::scenario::Scenario;
@@ -39,11 +39,7 @@ pub(super) fn invoke(
     }
     if !stream {
         if scenario == Scenario::Disconnect {
-            let steps = vec![Step::Data(bytes::Bytes::from_static(b"{\"inputTextTokenCount\":")), Step::Cut];
-            return Ok((
-                streamed("application/json", steps, plan.first_byte_delay, plan.chunk_delay, recorder.clone(), seq),
-                std::time::Duration::ZERO,
-            ));
+            return Ok(super::cut_json(b"{\"inputTextTokenCount\":", &plan, recorder, seq));
         }
         return Ok((
             json_response(
@@ -54,18 +50,7 @@ pub(super) fn invoke(
             plan.first_byte_delay,
         ));
     }
-    let steps = super::steps(chunks(&plan, scenario));
-    Ok((
-        streamed(
-            "application/vnd.amazon.eventstream",
-            steps,
-            plan.first_byte_delay,
-            plan.chunk_delay,
-            recorder.clone(),
-            seq,
-        ),
-        std::time::Duration::ZERO,
-    ))
+    Ok(super::event_stream(chunks(&plan, scenario), &plan, recorder, seq))
 }
 
 /// The text of the transcript's last `User:` line (obs sends `User: …`/`Bot: …` turns), else the whole prompt.

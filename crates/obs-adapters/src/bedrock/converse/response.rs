@@ -4,8 +4,7 @@ use aws_sdk_bedrockruntime::operation::converse::ConverseOutput as ConverseResul
 use aws_sdk_bedrockruntime::types::{ContentBlock, ConverseOutput, ReasoningContentBlock};
 use obs_convert::bedrock::ResponseMeta;
 use obs_convert::finish;
-use obs_models::JsonObject;
-use obs_models::openai::{ChatCompletionResponse, Choice, FinishReason, ResponseMessage, ToolCall, Usage};
+use obs_models::openai::{ChatCompletionResponse, FinishReason, ResponseMessage, ToolCall, Usage};
 
 use crate::bedrock::document;
 
@@ -41,19 +40,5 @@ pub(crate) fn to_internal(output: ConverseResult, meta: &ResponseMeta) -> ChatCo
     });
     let mut message = ResponseMessage::assistant(text, tool_calls);
     message.reasoning_content = reasoning;
-    ChatCompletionResponse {
-        id: meta.id.clone(),
-        object: ChatCompletionResponse::OBJECT.to_owned(),
-        created: meta.created,
-        model: meta.model.clone(),
-        choices: vec![Choice {
-            index: 0,
-            message,
-            finish_reason: Some(finish_reason),
-            logprobs: serde_json::Value::Null,
-            extra: JsonObject::new(),
-        }],
-        usage: Some(usage),
-        extra: JsonObject::new(),
-    }
+    meta.response(message, finish_reason, usage)
 }

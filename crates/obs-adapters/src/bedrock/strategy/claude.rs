@@ -1,6 +1,5 @@
 //! Claude via InvokeModel / InvokeModelWithResponseStream with the Anthropic Messages body (contract §9.1).
 
-use aws_sdk_bedrockruntime::primitives::Blob;
 use aws_sdk_bedrockruntime::types::ResponseStream;
 use obs_convert::bedrock::ResponseMeta;
 use obs_convert::bedrock::claude_request;
@@ -10,9 +9,9 @@ use obs_convert::bedrock::image::remote_image_urls;
 use obs_models::error::ErrorCode;
 use obs_models::openai::{ChatCompletionChunk, ChatCompletionRequest, ChatCompletionResponse};
 
-use super::{chunk_payload, encode_body};
+use super::{chunk_payload, encode_body, invoke, invoke_stream};
 use crate::bedrock::event_stream::{EventDecoder, drive};
-use crate::bedrock::{Shared, errors, images};
+use crate::bedrock::{Shared, images};
 use crate::{AdapterError, ChunkStream, UpstreamTarget, unix_now};
 
 async fn body(shared: &Shared, request: &ChatCompletionRequest) -> Result<Vec<u8>, AdapterError> {
@@ -26,16 +25,8 @@ pub(crate) async fn chat(
     target: &UpstreamTarget,
 ) -> Result<ChatCompletionResponse, AdapterError> {
     let body = body(shared, &request).await?;
-    let call = shared
-        .client
-        .invoke_model()
-        .model_id(&target.model_id)
-        .content_type("application/json")
-        .accept("application/json")
-        .body(Blob::new(body))
-        .send();
-    let output = shared.first_byte(call).await?.map_err(|e| errors::from_sdk(&e))?;
-    let parsed = claude_response::parse(output.body.as_ref())?;
+    let output = invoke(shared, target, body).await?;
+    let parsed = claude_response::parse(output.as_ref())?;
     let (response, unknown) = claude_response::to_internal(parsed, &ResponseMeta::new(request.model, unix_now()));
     if let Some(reason) = unknown {
         tracing::warn!(stop_reason = %reason.0, "unknown Claude stop reason mapped to stop");
@@ -49,17 +40,9 @@ pub(crate) async fn chat_stream(
     target: &UpstreamTarget,
 ) -> Result<ChunkStream, AdapterError> {
     let body = body(shared, &request).await?;
-    let call = shared
-        .client
-        .invoke_model_with_response_stream()
-        .model_id(&target.model_id)
-        .content_type("application/json")
-        .accept("application/json")
-        .body(Blob::new(body))
-        .send();
-    let output = shared.first_byte(call).await?.map_err(|e| errors::from_sdk(&e))?;
+    let events = invoke_stream(shared, target, body).await?;
     let decoder = Decoder(ClaudeStreamDecoder::new(ResponseMeta::new(request.model, unix_now())));
-    Ok(drive(output.body, decoder, shared.settings.timeouts.idle))
+    Ok(drive(events, decoder, shared.settings.timeouts.idle))
 }
 
 struct Decoder(ClaudeStreamDecoder);

@@ -9,6 +9,20 @@ use crate::bedrock::event_stream::drive;
 use crate::bedrock::{Shared, errors, images};
 use crate::{AdapterError, ChunkStream, UpstreamTarget, unix_now};
 
+/// Applies the request parts to a Converse or ConverseStream fluent builder (same setters, different types).
+macro_rules! with_parts {
+    ($builder:expr, $target:expr, $parts:expr) => {{
+        let parts = $parts;
+        $builder
+            .model_id(&$target.model_id)
+            .set_messages(Some(parts.messages))
+            .set_system((!parts.system.is_empty()).then_some(parts.system))
+            .set_inference_config(parts.inference)
+            .set_tool_config(parts.tool_config)
+            .set_additional_model_request_fields(parts.additional)
+    }};
+}
+
 async fn parts(
     shared: &Shared,
     chat: &ChatCompletionRequest,
@@ -24,16 +38,7 @@ pub(crate) async fn chat(
     target: &UpstreamTarget,
 ) -> Result<ChatCompletionResponse, AdapterError> {
     let parts = parts(shared, &chat, target).await?;
-    let call = shared
-        .client
-        .converse()
-        .model_id(&target.model_id)
-        .set_messages(Some(parts.messages))
-        .set_system((!parts.system.is_empty()).then_some(parts.system))
-        .set_inference_config(parts.inference)
-        .set_tool_config(parts.tool_config)
-        .set_additional_model_request_fields(parts.additional)
-        .send();
+    let call = with_parts!(shared.client.converse(), target, parts).send();
     let output = shared.first_byte(call).await?.map_err(|e| errors::from_sdk(&e))?;
     Ok(response::to_internal(output, &ResponseMeta::new(chat.model, unix_now())))
 }
@@ -44,16 +49,7 @@ pub(crate) async fn chat_stream(
     target: &UpstreamTarget,
 ) -> Result<ChunkStream, AdapterError> {
     let parts = parts(shared, &chat, target).await?;
-    let call = shared
-        .client
-        .converse_stream()
-        .model_id(&target.model_id)
-        .set_messages(Some(parts.messages))
-        .set_system((!parts.system.is_empty()).then_some(parts.system))
-        .set_inference_config(parts.inference)
-        .set_tool_config(parts.tool_config)
-        .set_additional_model_request_fields(parts.additional)
-        .send();
+    let call = with_parts!(shared.client.converse_stream(), target, parts).send();
     let output = shared.first_byte(call).await?.map_err(|e| errors::from_sdk(&e))?;
     let decoder = ConverseStreamDecoder::new(ResponseMeta::new(chat.model, unix_now()));
     Ok(drive(output.stream, decoder, shared.settings.timeouts.idle))

@@ -5,10 +5,44 @@ pub(crate) mod claude;
 pub(crate) mod converse;
 pub(crate) mod titan;
 
+use aws_sdk_bedrockruntime::primitives::Blob;
+use aws_sdk_bedrockruntime::primitives::event_stream::EventReceiver;
 use aws_sdk_bedrockruntime::types::ResponseStream;
+use aws_sdk_bedrockruntime::types::error::ResponseStreamError;
 use obs_models::error::ErrorCode;
 
-use crate::AdapterError;
+use crate::bedrock::{Shared, errors};
+use crate::{AdapterError, UpstreamTarget};
+
+/// InvokeModel with a JSON body; the answer's bytes.
+pub(crate) async fn invoke(shared: &Shared, target: &UpstreamTarget, body: Vec<u8>) -> Result<Blob, AdapterError> {
+    let call = shared
+        .client
+        .invoke_model()
+        .model_id(&target.model_id)
+        .content_type("application/json")
+        .accept("application/json")
+        .body(Blob::new(body))
+        .send();
+    Ok(shared.first_byte(call).await?.map_err(|e| errors::from_sdk(&e))?.body)
+}
+
+/// InvokeModelWithResponseStream with a JSON body; the event receiver.
+pub(crate) async fn invoke_stream(
+    shared: &Shared,
+    target: &UpstreamTarget,
+    body: Vec<u8>,
+) -> Result<EventReceiver<ResponseStream, ResponseStreamError>, AdapterError> {
+    let call = shared
+        .client
+        .invoke_model_with_response_stream()
+        .model_id(&target.model_id)
+        .content_type("application/json")
+        .accept("application/json")
+        .body(Blob::new(body))
+        .send();
+    Ok(shared.first_byte(call).await?.map_err(|e| errors::from_sdk(&e))?.body)
+}
 
 /// The JSON payload of an InvokeModelWithResponseStream event (`chunk.bytes`); other events carry none.
 pub(crate) fn chunk_payload(event: ResponseStream) -> Option<Vec<u8>> {

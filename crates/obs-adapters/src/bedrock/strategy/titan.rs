@@ -1,15 +1,14 @@
 //! Titan Text via InvokeModel / InvokeModelWithResponseStream (contract §9.2).
 
-use aws_sdk_bedrockruntime::primitives::Blob;
 use aws_sdk_bedrockruntime::types::ResponseStream;
 use obs_convert::bedrock::ResponseMeta;
 use obs_convert::bedrock::titan::{self, TitanStreamDecoder};
 use obs_models::error::ErrorCode;
 use obs_models::openai::{ChatCompletionChunk, ChatCompletionRequest, ChatCompletionResponse};
 
-use super::{chunk_payload, encode_body};
+use super::{chunk_payload, encode_body, invoke, invoke_stream};
+use crate::bedrock::Shared;
 use crate::bedrock::event_stream::{EventDecoder, drive};
-use crate::bedrock::{Shared, errors};
 use crate::{AdapterError, ChunkStream, UpstreamTarget, unix_now};
 
 pub(crate) async fn chat(
@@ -18,16 +17,8 @@ pub(crate) async fn chat(
     target: &UpstreamTarget,
 ) -> Result<ChatCompletionResponse, AdapterError> {
     let body = encode_body(&titan::build(&request, shared.settings.titan_max_tokens)?)?;
-    let call = shared
-        .client
-        .invoke_model()
-        .model_id(&target.model_id)
-        .content_type("application/json")
-        .accept("application/json")
-        .body(Blob::new(body))
-        .send();
-    let output = shared.first_byte(call).await?.map_err(|e| errors::from_sdk(&e))?;
-    let parsed = titan::parse_response(output.body.as_ref())?;
+    let output = invoke(shared, target, body).await?;
+    let parsed = titan::parse_response(output.as_ref())?;
     let (response, unknown) = titan::response_to_internal(parsed, &ResponseMeta::new(request.model, unix_now()))?;
     if let Some(reason) = unknown {
         tracing::warn!(completion_reason = %reason.0, "unknown Titan completion reason mapped to stop");
@@ -41,17 +32,9 @@ pub(crate) async fn chat_stream(
     target: &UpstreamTarget,
 ) -> Result<ChunkStream, AdapterError> {
     let body = encode_body(&titan::build(&request, shared.settings.titan_max_tokens)?)?;
-    let call = shared
-        .client
-        .invoke_model_with_response_stream()
-        .model_id(&target.model_id)
-        .content_type("application/json")
-        .accept("application/json")
-        .body(Blob::new(body))
-        .send();
-    let output = shared.first_byte(call).await?.map_err(|e| errors::from_sdk(&e))?;
+    let events = invoke_stream(shared, target, body).await?;
     let decoder = Decoder(TitanStreamDecoder::new(ResponseMeta::new(request.model, unix_now())));
-    Ok(drive(output.body, decoder, shared.settings.timeouts.idle))
+    Ok(drive(events, decoder, shared.settings.timeouts.idle))
 }
 
 struct Decoder(TitanStreamDecoder);
