@@ -286,3 +286,89 @@ async fn interactive_chat_through_a_pseudo_terminal() {
     });
     handle.await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_aws_with_a_profile_and_a_role_on_top_of_it() {
+    let mock = obs_mock::spawn(obs_mock::MockConfig::default()).await.unwrap();
+    let cli = Cli::new();
+    let credentials = cli.dir.path().join("credentials");
+    let config = cli.dir.path().join("config");
+    std::fs::write(&credentials, "[dev]\naws_access_key_id = AKIDPROFILEDEV\naws_secret_access_key = profile-secret\n")
+        .unwrap();
+    std::fs::write(&config, "[profile dev]\nregion = eu-west-1\n").unwrap();
+    let run = |role: Option<&str>| {
+        let mut command = cli.command(&["config", "test-aws"]);
+        command
+            .env("AWS_PROFILE", "dev")
+            .env("AWS_SHARED_CREDENTIALS_FILE", &credentials)
+            .env("AWS_CONFIG_FILE", &config)
+            .env("AWS_ENDPOINT_URL_STS", mock.base_url())
+            .env_remove("AWS_ACCESS_KEY_ID")
+            .env_remove("AWS_SECRET_ACCESS_KEY")
+            .env_remove("AWS_DEFAULT_REGION");
+        if let Some(role) = role {
+            command.env("AWS_ROLE_ARN", role);
+        }
+        command.output().unwrap()
+    };
+
+    let output = run(None);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let stdout = text(&output.stdout);
+    assert!(stdout.starts_with("Region:      eu-west-1\nCredentials: profile\nAccess key:  AKID…\n"), "{stdout}");
+    let identity_call = mock.recorder().last().unwrap();
+    assert!(
+        identity_call.header("authorization").unwrap().contains("Credential=AKIDPROFILEDEV/"),
+        "signed with the profile's keys"
+    );
+
+    let output = run(Some("arn:aws:iam::123456789012:role/on-top"));
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert!(
+        text(&output.stdout).contains("Credentials: profile + assumed role\nAccess key:  ASIA…\n"),
+        "{}",
+        text(&output.stdout)
+    );
+    let calls = mock.recorder().requests();
+    let (assume, identity) = (&calls[calls.len() - 2], &calls[calls.len() - 1]);
+    assert!(String::from_utf8_lossy(&assume.body).contains("Action=AssumeRole"));
+    assert!(
+        assume.header("authorization").unwrap().contains("Credential=AKIDPROFILEDEV/"),
+        "the role is assumed with the profile's keys"
+    );
+    assert!(identity.header("authorization").unwrap().contains("Credential=ASIAOBSMOCKASSUMED/"), "then used");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ctrl_c_cancels_the_reply_not_the_session() {
+    use expectrl::{ControlCode, Expect};
+    let server = demo_server().await;
+    let url = format!("http://{}", server.local_addr());
+    let cli = Cli::new();
+    let mut command = cli.command(&["chat", "--model", "gpt-4o", "--api-key", KEY, "--server-url", &url]);
+    command.env("HOME", cli.dir.path()).env("TERM", "dumb");
+    tokio::task::spawn_blocking(move || {
+        let mut session = expectrl::Session::spawn(command).unwrap();
+        session.set_expect_timeout(Some(std::time::Duration::from_secs(20)));
+        session.expect("You: ").unwrap();
+        // The emulator's `timeout` scenario keeps the upstream silent for 30 s.
+        session.send_line("/model gpt-timeout").unwrap();
+        session.expect("You: ").unwrap();
+        session.send_line("this will hang").unwrap();
+        // The request is in flight (no spinner on a TERM=dumb terminal).
+        std::thread::sleep(std::time::Duration::from_millis(700));
+        session.send(ControlCode::EndOfText).unwrap();
+        session.expect("(cancelled)").unwrap();
+        session.expect("You: ").unwrap();
+        session.send_line("/model gpt-4o").unwrap();
+        session.expect("You: ").unwrap();
+        session.send_line("still here").unwrap();
+        session.expect("You said: still here").unwrap();
+        session.send_line("/history").unwrap();
+        session.expect("assistant: You said: still here").unwrap();
+        session.send_line("/exit").unwrap();
+        session.expect("saved").unwrap();
+    })
+    .await
+    .unwrap();
+}
