@@ -209,7 +209,7 @@ fn events(id: &str, model: &str, plan: &Plan, scenario: Scenario) -> Vec<bytes::
         frames.push(c(&json!({"type":"ping"})));
         let midway = plan.chunks.len().div_ceil(2);
         for (i, text) in plan.chunks.iter().enumerate() {
-            if i == midway && interrupts(scenario, &mut frames) {
+            if i == midway && super::interrupts(scenario, &mut frames) {
                 return frames;
             }
             frames.push(c(
@@ -231,7 +231,7 @@ fn events(id: &str, model: &str, plan: &Plan, scenario: Scenario) -> Vec<bytes::
         frames.push(c(&json!({"type":"content_block_stop","index":block})));
         block += 1;
     }
-    if interrupts(scenario, &mut frames) {
+    if super::interrupts(scenario, &mut frames) {
         return frames;
     }
     frames
@@ -242,21 +242,4 @@ fn events(id: &str, model: &str, plan: &Plan, scenario: Scenario) -> Vec<bytes::
         "outputTokenCount":plan.output_tokens,"invocationLatency":12,"firstByteLatency":3}}),
     ));
     frames
-}
-
-/// Ends the stream early for the failing scenarios; true when it did.
-fn interrupts(scenario: Scenario, frames: &mut Vec<bytes::Bytes>) -> bool {
-    match scenario {
-        Scenario::MidstreamError => {
-            frames
-                .push(eventstream::exception("modelStreamErrorException", "The model stream failed (mock scenario)."));
-            true
-        }
-        Scenario::Disconnect => {
-            // The caller turns an empty frame into a connection cut.
-            frames.push(bytes::Bytes::new());
-            true
-        }
-        _ => false,
-    }
 }

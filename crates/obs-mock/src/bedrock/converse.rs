@@ -181,7 +181,7 @@ fn events(plan: &Plan, scenario: Scenario) -> Vec<bytes::Bytes> {
     if !plan.chunks.is_empty() {
         let midway = plan.chunks.len().div_ceil(2);
         for (i, text) in plan.chunks.iter().enumerate() {
-            if i == midway && interrupts(scenario, &mut frames) {
+            if i == midway && super::interrupts(scenario, &mut frames) {
                 return frames;
             }
             frames.push(e("contentBlockDelta", &json!({"contentBlockIndex":block,"delta":{"text":text}})));
@@ -204,25 +204,10 @@ fn events(plan: &Plan, scenario: Scenario) -> Vec<bytes::Bytes> {
         frames.push(e("contentBlockStop", &json!({"contentBlockIndex":block})));
         block += 1;
     }
-    if interrupts(scenario, &mut frames) {
+    if super::interrupts(scenario, &mut frames) {
         return frames;
     }
     frames.push(e("messageStop", &json!({"stopReason":stop_reason(plan.finish)})));
     frames.push(e("metadata", &json!({"usage":usage(plan),"metrics":{"latencyMs":12}})));
     frames
-}
-
-fn interrupts(scenario: Scenario, frames: &mut Vec<bytes::Bytes>) -> bool {
-    match scenario {
-        Scenario::MidstreamError => {
-            frames
-                .push(eventstream::exception("modelStreamErrorException", "The model stream failed (mock scenario)."));
-            true
-        }
-        Scenario::Disconnect => {
-            frames.push(bytes::Bytes::new());
-            true
-        }
-        _ => false,
-    }
 }

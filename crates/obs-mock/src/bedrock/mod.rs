@@ -134,3 +134,20 @@ fn cut_json(prefix: &'static [u8], plan: &crate::plan::Plan, recorder: &Recorder
 
 /// An answer and how long to wait before sending it.
 type Reply = (Response<Body>, std::time::Duration);
+
+/// Ends a stream early for the failing scenarios — an exception frame, or (an empty frame, turned into a cut by
+/// [`event_stream`]) a dropped connection; true when it did.
+fn interrupts(scenario: Scenario, frames: &mut Vec<Bytes>) -> bool {
+    match scenario {
+        Scenario::MidstreamError => {
+            frames
+                .push(eventstream::exception("modelStreamErrorException", "The model stream failed (mock scenario)."));
+            true
+        }
+        Scenario::Disconnect => {
+            frames.push(Bytes::new());
+            true
+        }
+        _ => false,
+    }
+}
