@@ -32,6 +32,17 @@ pub(crate) enum Finish {
     ToolUse,
 }
 
+impl Finish {
+    /// The stop reason Claude (InvokeModel) and Converse both report.
+    pub(crate) fn bedrock_stop_reason(self) -> &'static str {
+        match self {
+            Finish::Stop => "end_turn",
+            Finish::Length => "max_tokens",
+            Finish::ToolUse => "tool_use",
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub(crate) struct PlannedCall {
     /// 0-based position; API modules turn it into their id format.

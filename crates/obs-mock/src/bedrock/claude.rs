@@ -8,7 +8,7 @@ use super::errors::BedrockError;
 use super::eventstream;
 use crate::config::MockConfig;
 use crate::http::{Body, json as json_response};
-use crate::plan::{Conversation, Finish, Plan, count_words, plan};
+use crate::plan::{Conversation, Plan, count_words, plan};
 use crate::recorder::Recorder;
 use crate::scenario::Scenario;
 
@@ -157,14 +157,6 @@ fn validate(request: &Value) -> Result<Conversation, BedrockError> {
     Ok(conversation)
 }
 
-fn stop_reason(finish: Finish) -> &'static str {
-    match finish {
-        Finish::Stop => "end_turn",
-        Finish::Length => "max_tokens",
-        Finish::ToolUse => "tool_use",
-    }
-}
-
 fn tool_id(index: usize) -> String {
     format!("toolu_bdrk_mock{index}")
 }
@@ -183,7 +175,7 @@ fn message(id: &str, model: &str, plan: &Plan) -> Value {
         content.push(json!({"type":"tool_use","id":tool_id(call.index),"name":call.name,"input":input}));
     }
     json!({"id":id,"type":"message","role":"assistant","model":model,"content":content,
-        "stop_reason":stop_reason(plan.finish),"stop_sequence":null,
+        "stop_reason":plan.finish.bedrock_stop_reason(),"stop_sequence":null,
         "usage":{"input_tokens":plan.input_tokens,"output_tokens":plan.output_tokens}})
 }
 
@@ -234,9 +226,10 @@ fn events(id: &str, model: &str, plan: &Plan, scenario: Scenario) -> Vec<bytes::
     if super::interrupts(scenario, &mut frames) {
         return frames;
     }
-    frames
-        .push(c(&json!({"type":"message_delta","delta":{"stop_reason":stop_reason(plan.finish),"stop_sequence":null},
-        "usage":{"output_tokens":plan.output_tokens}})));
+    frames.push(c(
+        &json!({"type":"message_delta","delta":{"stop_reason":plan.finish.bedrock_stop_reason(),"stop_sequence":null},
+        "usage":{"output_tokens":plan.output_tokens}}),
+    ));
     frames.push(c(
         &json!({"type":"message_stop","amazon-bedrock-invocationMetrics":{"inputTokenCount":plan.input_tokens,
         "outputTokenCount":plan.output_tokens,"invocationLatency":12,"firstByteLatency":3}}),

@@ -8,7 +8,7 @@ use super::errors::BedrockError;
 use super::eventstream;
 use crate::config::MockConfig;
 use crate::http::{Body, json as json_response};
-use crate::plan::{Conversation, Finish, Plan, count_words, plan};
+use crate::plan::{Conversation, Plan, count_words, plan};
 use crate::recorder::Recorder;
 use crate::scenario::Scenario;
 
@@ -129,14 +129,6 @@ fn validate(request: &Value) -> Result<Conversation, BedrockError> {
     Ok(conversation)
 }
 
-fn stop_reason(finish: Finish) -> &'static str {
-    match finish {
-        Finish::Stop => "end_turn",
-        Finish::Length => "max_tokens",
-        Finish::ToolUse => "tool_use",
-    }
-}
-
 fn tool_id(index: usize) -> String {
     format!("tooluse_mock{index}")
 }
@@ -158,7 +150,7 @@ fn output(plan: &Plan) -> Value {
         let input: Value = serde_json::from_str(&call.arguments).unwrap_or_else(|_| json!({}));
         content.push(json!({"toolUse":{"toolUseId":tool_id(call.index),"name":call.name,"input":input}}));
     }
-    json!({"output":{"message":{"role":"assistant","content":content}},"stopReason":stop_reason(plan.finish),
+    json!({"output":{"message":{"role":"assistant","content":content}},"stopReason":plan.finish.bedrock_stop_reason(),
         "usage":usage(plan),"metrics":{"latencyMs":12}})
 }
 
@@ -207,7 +199,7 @@ fn events(plan: &Plan, scenario: Scenario) -> Vec<bytes::Bytes> {
     if super::interrupts(scenario, &mut frames) {
         return frames;
     }
-    frames.push(e("messageStop", &json!({"stopReason":stop_reason(plan.finish)})));
+    frames.push(e("messageStop", &json!({"stopReason":plan.finish.bedrock_stop_reason()})));
     frames.push(e("metadata", &json!({"usage":usage(plan),"metrics":{"latencyMs":12}})));
     frames
 }
