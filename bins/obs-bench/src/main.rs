@@ -3,6 +3,7 @@
 //! first byte and per-chunk cost, throughput, memory idle and with 1,000 open streams, and cold start.
 //! Loopback only; every loop is bounded in count and time. Prints a markdown report.
 
+mod floor;
 mod load;
 mod procs;
 
@@ -33,6 +34,12 @@ struct Args {
     /// Requests per concurrency-1 latency run.
     #[arg(long, default_value_t = 2000)]
     requests: u64,
+    /// Only the non-streaming table (quick before/after comparisons while profiling).
+    #[arg(long)]
+    quick: bool,
+    /// Internal: run as the floor proxy in front of this upstream (the harness starts itself this way).
+    #[arg(long, hide = true)]
+    floor_proxy: Option<String>,
 }
 
 const KEY: &str = "bench-key";
@@ -107,15 +114,23 @@ async fn ready(client: &load::HttpClient, target: &Target) -> bool {
     load::once(client, target).await.is_some()
 }
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
+fn main() -> anyhow::Result<()> {
     let args = Args::parse();
+    if let Some(upstream) = &args.floor_proxy {
+        return floor::serve(upstream);
+    }
+    tokio::runtime::Builder::new_multi_thread().enable_all().build()?.block_on(bench(args))
+}
+
+async fn bench(args: Args) -> anyhow::Result<()> {
     let client = load::client();
     let chunks = args.chunks.to_string();
     let mock = procs::mock(&args.mock_bin, &["--chunks", &chunks])?;
     let obs = procs::obs(&args.obs_bin, &mock.base)?;
+    let floor = procs::floor(&mock.base)?;
     let plain = paths(&mock.base, &obs.base, false);
     procs::wait_ready(Duration::from_secs(30), || ready(&client, &plain[0].obs)).await?;
+    let via_floor = |direct: &Target| Target { url: direct.url.replacen(&mock.base, &floor.base, 1), ..direct.clone() };
     tokio::time::sleep(Duration::from_millis(300)).await;
     let rss_idle = procs::rss_mib(obs.child.id());
 
@@ -124,11 +139,24 @@ async fn main() -> anyhow::Result<()> {
         "| path | conc. | direct p50 | p90 | p99 | max | obs p50 | p90 | p99 | max | added p50 | added p99 | direct req/s | obs req/s | errors |"
     );
     println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+    let mut floor_rows = Vec::new();
     for path in &plain {
         for concurrency in [1usize, 16, 64] {
             let direct = measure(&client, &path.direct, concurrency, args.requests, args.seconds).await;
             let through = measure(&client, &path.obs, concurrency, args.requests, args.seconds).await;
-            let (d, o) = (row(&direct), row(&through));
+            let floored = measure(&client, &via_floor(&path.direct), concurrency, args.requests, args.seconds).await;
+            let (d, o, f) = (row(&direct), row(&through), row(&floored));
+            floor_rows.push(format!(
+                "| {} | {concurrency} | {} | {} | {:.0} | {} | {} | {:.0} | {} |",
+                path.name,
+                ms(f[0].saturating_sub(d[0])),
+                ms(f[2].saturating_sub(d[2])),
+                floored.rate(),
+                ms(o[0].saturating_sub(d[0])),
+                ms(o[2].saturating_sub(d[2])),
+                through.rate(),
+                floored.errors
+            ));
             let added = |i: usize| ms(o[i].saturating_sub(d[i]));
             println!(
                 "| {} | {concurrency} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {:.0} | {:.0} | {} |",
@@ -150,11 +178,23 @@ async fn main() -> anyhow::Result<()> {
         }
     }
 
-    println!("\n## Streaming ({} chunks per reply)\n", args.chunks);
+    println!("\n## The floor: a byte-forwarding hyper proxy, same run\n");
     println!(
-        "| path | direct TTFB p50 | obs TTFB p50 | direct total p50 | obs total p50 | added per chunk (µs) | direct streams/s @64 | obs streams/s @64 | errors |"
+        "| path | conc. | floor added p50 | floor added p99 | floor req/s | obs added p50 | obs added p99 | obs req/s | errors |"
     );
     println!("|---|---|---|---|---|---|---|---|---|");
+    for line in floor_rows {
+        println!("{line}");
+    }
+    if args.quick {
+        return Ok(());
+    }
+
+    println!("\n## Streaming ({} chunks per reply)\n", args.chunks);
+    println!(
+        "| path | direct TTFB p50 | obs TTFB p50 | direct total p50 | obs total p50 | added per chunk (µs) | direct streams/s @64 | floor streams/s @64 | obs streams/s @64 | errors |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|---|");
     for path in paths(&mock.base, &obs.base, true) {
         let direct = measure(&client, &path.direct, 1, args.requests / 4, args.seconds).await;
         let through = measure(&client, &path.obs, 1, args.requests / 4, args.seconds).await;
@@ -163,8 +203,9 @@ async fn main() -> anyhow::Result<()> {
         let per_chunk = obs_total.saturating_sub(direct_total).as_secs_f64() * 1e6 / args.chunks as f64;
         let direct64 = measure(&client, &path.direct, 64, args.requests, args.seconds).await;
         let through64 = measure(&client, &path.obs, 64, args.requests, args.seconds).await;
+        let floor64 = measure(&client, &via_floor(&path.direct), 64, args.requests, args.seconds).await;
         println!(
-            "| {} | {} | {} | {} | {} | {:.1} | {:.0} | {:.0} | {} |",
+            "| {} | {} | {} | {} | {} | {:.1} | {:.0} | {:.0} | {:.0} | {} |",
             path.name,
             ms(Stats::percentile(&direct.first_bytes, 50.0)),
             ms(Stats::percentile(&through.first_bytes, 50.0)),
@@ -172,12 +213,14 @@ async fn main() -> anyhow::Result<()> {
             ms(obs_total),
             per_chunk,
             direct64.rate(),
+            floor64.rate(),
             through64.rate(),
-            direct.errors + through.errors + direct64.errors + through64.errors
+            direct.errors + through.errors + direct64.errors + through64.errors + floor64.errors
         );
     }
     let rss_after_load = procs::rss_mib(obs.child.id());
     drop(obs);
+    drop(floor);
 
     // 1,000 concurrent open streams against a slow upstream (300 ms between chunks, 40 chunks: ~12 s each).
     let slow_mock = procs::mock(&args.mock_bin, &["--chunks", "40", "--chunk-ms", "300"])?;

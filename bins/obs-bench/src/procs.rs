@@ -33,16 +33,29 @@ pub fn free_port() -> anyhow::Result<u16> {
 
 /// `obs-mock --port 0 …`, reading its address from the first line.
 pub fn mock(binary: &str, args: &[&str]) -> anyhow::Result<Proc> {
-    let mut child = Command::new(binary)
-        .args(["--port", "0"])
-        .args(args)
-        .stdout(Stdio::piped())
-        .spawn()
-        .context("starting obs-mock")?;
-    let stdout = child.stdout.take().context("obs-mock stdout")?;
+    let mut command = Command::new(binary);
+    command.args(["--port", "0"]).args(args);
+    listening(command, "obs-mock")
+}
+
+/// This harness again, as the floor proxy in front of `upstream` (see floor.rs).
+pub fn floor(upstream: &str) -> anyhow::Result<Proc> {
+    let mut command = Command::new(std::env::current_exe()?);
+    command.args(["--floor-proxy", upstream]);
+    listening(command, "the floor proxy")
+}
+
+/// Starts a process that prints `listening on <base>` as its first line.
+fn listening(mut command: Command, what: &str) -> anyhow::Result<Proc> {
+    let mut child = command.stdout(Stdio::piped()).spawn().with_context(|| format!("starting {what}"))?;
+    let stdout = child.stdout.take().with_context(|| format!("{what} stdout"))?;
     let mut line = String::new();
     BufReader::new(stdout).read_line(&mut line)?;
-    let base = line.trim().strip_prefix("listening on ").context("obs-mock did not print its address")?.to_owned();
+    let base = line
+        .trim()
+        .strip_prefix("listening on ")
+        .with_context(|| format!("{what} did not print its address"))?
+        .to_owned();
     Ok(Proc { child, base })
 }
 

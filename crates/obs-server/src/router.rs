@@ -122,8 +122,15 @@ fn request_id(headers: &http::HeaderMap) -> String {
         .map_or_else(new_request_id, str::to_owned)
 }
 
+/// 24 lowercase hex digits from 96 random bits.
 fn new_request_id() -> String {
     use rand::Rng;
+    const HEX: &[u8; 16] = b"0123456789abcdef";
     let bytes: [u8; 12] = rand::rng().random();
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    let mut id = String::with_capacity(24);
+    for byte in bytes {
+        id.push(char::from(HEX[usize::from(byte >> 4)]));
+        id.push(char::from(HEX[usize::from(byte & 0x0f)]));
+    }
+    id
 }

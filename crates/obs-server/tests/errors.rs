@@ -269,5 +269,9 @@ async fn c6_happy_path_and_health_endpoints() {
         t.client.get(format!("{}/health", t.base)).header("x-request-id", "trace-123").send().await.unwrap();
     assert_eq!(request_id.headers()["x-request-id"], "trace-123");
     let generated = t.client.get(format!("{}/health", t.base)).send().await.unwrap();
-    assert_eq!(generated.headers()["x-request-id"].len(), 24);
+    let id = generated.headers()["x-request-id"].to_str().unwrap().to_owned();
+    assert_eq!(id.len(), 24);
+    assert!(id.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)), "{id}");
+    let again = t.client.get(format!("{}/health", t.base)).send().await.unwrap();
+    assert_ne!(again.headers()["x-request-id"].to_str().unwrap(), id);
 }

@@ -16,6 +16,7 @@ use std::future::Future;
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use aws_sdk_bedrockruntime::config::StalledStreamProtectionConfig;
 use aws_sdk_bedrockruntime::config::retry::RetryConfig;
 use aws_sdk_bedrockruntime::config::timeout::TimeoutConfig;
 use obs_models::error::ErrorCode;
@@ -86,16 +87,13 @@ impl BedrockAdapter {
     /// Builds the adapter from an `SdkConfig` (region, credentials provider, optional endpoint URL). Credentials
     /// are resolved lazily by the SDK on the first call — nothing is sent at construction.
     pub fn new(sdk_config: &aws_types::SdkConfig, settings: BedrockSettings) -> Self {
-        let timeouts = settings.timeouts;
+        // Retries are decided in obs-service; first-byte and idle limits are enforced around every call and
+        // between stream events (see `Shared::first_byte` and `event_stream::drive`). The SDK's own per-read
+        // timeout and stalled-stream guard would only repeat those with a timer and a body wrapper per request.
         let config = aws_sdk_bedrockruntime::config::Builder::from(sdk_config)
             .retry_config(RetryConfig::disabled())
-            .timeout_config(
-                TimeoutConfig::builder()
-                    .connect_timeout(timeouts.connect)
-                    // A backstop per socket read; first-byte and idle limits are enforced around the calls.
-                    .read_timeout(timeouts.first_byte.max(timeouts.idle))
-                    .build(),
-            )
+            .timeout_config(TimeoutConfig::builder().connect_timeout(settings.timeouts.connect).build())
+            .stalled_stream_protection(StalledStreamProtectionConfig::disabled())
             .build();
         let client = aws_sdk_bedrockruntime::Client::from_conf(config);
         BedrockAdapter { shared: Arc::new(Shared { client, settings, sdk_config: sdk_config.clone() }) }
