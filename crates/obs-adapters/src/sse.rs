@@ -55,9 +55,7 @@ impl SseParser {
             }
         }
         while let Some(end) = bytes.iter().position(|b| *b == b'\n' || *b == b'\r') {
-            self.line.extend_from_slice(&bytes[..end]);
-            self.check_size()?;
-            let crlf = bytes[end] == b'\r';
+            let (line, crlf) = (&bytes[..end], bytes[end] == b'\r');
             bytes = &bytes[end + 1..];
             if crlf {
                 match bytes.first() {
@@ -66,21 +64,42 @@ impl SseParser {
                     Some(_) => {}
                 }
             }
-            let line = std::mem::take(&mut self.line);
-            self.process_line(&line, out);
+            if self.line.is_empty() {
+                // The whole line is in this read: no copy.
+                self.check_size(line.len())?;
+                self.process_line(line, out);
+            } else {
+                self.line.extend_from_slice(line);
+                self.check_size(0)?;
+                // Taken and given back so the buffer's capacity is reused by the next split line.
+                let mut joined = std::mem::take(&mut self.line);
+                self.process_line(&joined, out);
+                joined.clear();
+                self.line = joined;
+            }
         }
         self.line.extend_from_slice(bytes);
-        self.check_size()
+        self.check_size(0)
     }
 
-    fn check_size(&self) -> Result<(), EventTooLarge> {
-        if self.line.len() + self.data.len() > self.limit { Err(EventTooLarge { limit: self.limit }) } else { Ok(()) }
+    /// The event so far — the current line, `extra` bytes not yet appended to it, and the data — fits the cap.
+    fn check_size(&self, extra: usize) -> Result<(), EventTooLarge> {
+        if self.line.len() + extra + self.data.len() > self.limit {
+            Err(EventTooLarge { limit: self.limit })
+        } else {
+            Ok(())
+        }
     }
 
     fn process_line(&mut self, line: &[u8], out: &mut Vec<SseEvent>) {
         if line.is_empty() {
             if self.has_data {
-                out.push(SseEvent { event: self.event.take(), data: String::from_utf8_lossy(&self.data).into_owned() });
+                // Valid UTF-8 (the norm) moves into the event without a copy; anything else is repaired.
+                let data = match String::from_utf8(std::mem::take(&mut self.data)) {
+                    Ok(text) => text,
+                    Err(invalid) => String::from_utf8_lossy(invalid.as_bytes()).into_owned(),
+                };
+                out.push(SseEvent { event: self.event.take(), data });
             }
             self.data.clear();
             self.has_data = false;

@@ -173,3 +173,45 @@ fn every_error_code_has_the_contract_status_and_type() {
     let expected: Vec<(String, u16, &str)> = expected.iter().map(|(c, s, t)| ((*c).to_owned(), *s, *t)).collect();
     assert_eq!(table, expected);
 }
+
+#[test]
+fn answers_and_chunks_keep_unknown_keys_in_order_and_report_bad_shapes() {
+    // Unknown keys are kept in arrival order, at every level, around and between the known ones.
+    let text = r#"{"z_first":1,"id":"c","object":"chat.completion","created":2,"model":"m","a_middle":{"k":[1]},
+        "choices":[{"index":0,"message":{"role":"assistant","content":null,"refusal":null,"annotations":[]},
+        "finish_reason":"stop","logprobs":null,"extra_choice":true}],"usage":{"prompt_tokens":1,"completion_tokens":2,"total_tokens":3},
+        "system_fingerprint":"fp"}"#;
+    let response: ChatCompletionResponse = serde_json::from_str(text).unwrap();
+    assert_eq!(response.extra.keys().collect::<Vec<_>>(), ["z_first", "a_middle", "system_fingerprint"]);
+    assert_eq!(response.choices[0].extra.keys().collect::<Vec<_>>(), ["extra_choice"]);
+    assert_eq!(response.choices[0].message.extra.keys().collect::<Vec<_>>(), ["refusal", "annotations"]);
+    assert_eq!(serde_json::to_value(&response).unwrap(), serde_json::from_str::<Value>(text).unwrap());
+    // Escaped keys are still recognised.
+    let escaped: ChatCompletionChunk =
+        serde_json::from_str(r#"{"\u0069d":"c","object":"o","created":1,"model":"m","choices":[]}"#).unwrap();
+    assert_eq!(escaped.id, "c");
+
+    let error = |text: &str| serde_json::from_str::<ChatCompletionChunk>(text).unwrap_err().to_string();
+    assert!(error(r#"{"object":"o","created":1,"model":"m","choices":[]}"#).starts_with("missing field `id`"));
+    assert!(
+        error(r#"{"id":"a","id":"b","object":"o","created":1,"model":"m","choices":[]}"#)
+            .starts_with("duplicate field `id`")
+    );
+    assert!(error(r#"[1]"#).starts_with("invalid type: sequence"));
+    assert!(
+        error(r#"{"id":"a","object":"o","created":1,"model":"m","choices":[{"index":0}]}"#)
+            .starts_with("missing field `delta`")
+    );
+    // Absent usage is None, `null` is Some(None); an absent finish_reason and logprobs read as null.
+    let bare = r#"{"id":"a","object":"o","created":1,"model":"m","choices":[{"index":0,"delta":{}}]}"#;
+    let chunk: ChatCompletionChunk = serde_json::from_str(bare).unwrap();
+    assert_eq!(chunk.usage, None);
+    assert_eq!(chunk.choices[0].finish_reason, None);
+    assert_eq!(chunk.choices[0].logprobs, Value::Null);
+    let with_null: ChatCompletionChunk =
+        serde_json::from_str(&bare.replace(r#""model":"m""#, r#""model":"m","usage":null"#)).unwrap();
+    assert_eq!(with_null.usage, Some(None));
+    // From a Value too (keys arrive as owned strings).
+    let from_value: ChatCompletionChunk = serde_json::from_value(serde_json::from_str(bare).unwrap()).unwrap();
+    assert_eq!(from_value, chunk);
+}

@@ -51,13 +51,16 @@ pub(crate) fn response(
                 return None;
             }
             let item = tokio::select! {
+                // Upstream first: when a chunk is ready the keep-alive timer is never polled, so never registered.
+                biased;
                 item = state.upstream.next() => item,
                 () = tokio::time::sleep(state.keep_alive) => {
                     return Some((Ok::<_, Infallible>(Frame::data(Bytes::from_static(b": keep-alive\n\n"))), state));
                 }
             };
             let started = Instant::now();
-            let mut out = Vec::new();
+            // Room for a typical event, so serialising it does not grow the buffer step by step.
+            let mut out = Vec::with_capacity(512);
             match item {
                 Some(Ok(chunk)) => state.encoder.chunk(chunk, &mut out),
                 Some(Err(error)) => {

@@ -9,6 +9,12 @@ use crate::{ConvertError, finish};
 
 /// Parses a Claude response body. Block types obs does not know (server tools, …) are skipped, not fatal.
 pub fn parse(body: &[u8]) -> Result<ClaudeResponse, ConvertError> {
+    // The typed parse is the hot path; the generic one below only runs when a block obs does not read is present.
+    if let Ok(response) = serde_json::from_slice::<ClaudeResponse>(body)
+        && response.content.iter().all(is_answer_block)
+    {
+        return Ok(response);
+    }
     let mut value: Value = serde_json::from_slice(body)
         .map_err(|e| ConvertError::upstream(format!("The Claude response is not valid JSON: {e}.")))?;
     if let Some(Value::Array(blocks)) = value.get_mut("content") {
@@ -21,6 +27,17 @@ pub fn parse(body: &[u8]) -> Result<ClaudeResponse, ConvertError> {
     }
     serde_json::from_value(value)
         .map_err(|e| ConvertError::upstream(format!("The Claude response has an unexpected shape: {e}.")))
+}
+
+/// The block kinds a Claude answer is read for (the same list the generic path keeps).
+fn is_answer_block(block: &ContentBlock) -> bool {
+    matches!(
+        block,
+        ContentBlock::Text(_)
+            | ContentBlock::ToolUse(_)
+            | ContentBlock::Thinking(_)
+            | ContentBlock::RedactedThinking(_)
+    )
 }
 
 /// Converts a Claude response: text blocks concatenated (null when none), `tool_use` → `tool_calls`, `thinking` →

@@ -7,7 +7,6 @@
 use obs_models::claude::{BlockDelta, ContentBlock, StreamEvent};
 use obs_models::error::ErrorCode;
 use obs_models::openai::{ChatCompletionChunk, Delta, FinishReason, Usage};
-use serde_json::Value;
 
 use super::{ResponseMeta, UnknownStopReason};
 use crate::{ConvertError, finish};
@@ -44,29 +43,15 @@ impl ClaudeStreamDecoder {
     /// Decodes one event's JSON payload, appending the chunks it yields to `out`. Unknown event types are ignored;
     /// an `error` event becomes the error.
     pub fn decode(&mut self, payload: &[u8], out: &mut Vec<ChatCompletionChunk>) -> Result<(), ConvertError> {
-        let value: Value = serde_json::from_slice(payload)
-            .map_err(|e| ConvertError::upstream(format!("A Claude stream event is not valid JSON: {e}.")))?;
-        let known = matches!(
-            value.get("type").and_then(Value::as_str),
-            Some(
-                "message_start"
-                    | "content_block_start"
-                    | "content_block_delta"
-                    | "content_block_stop"
-                    | "message_delta"
-                    | "message_stop"
-                    | "error"
-            )
-        );
-        if !known {
-            return Ok(());
+        // The typed parse is the hot path (once per event). When it fails, the event is either not JSON (an
+        // error) or of a kind obs does not know — an unknown event, block or delta type — which is skipped.
+        match serde_json::from_slice::<StreamEvent>(payload) {
+            Ok(event) => self.on_event(event, out),
+            Err(_) => match serde_json::from_slice::<serde::de::IgnoredAny>(payload) {
+                Ok(_) => Ok(()),
+                Err(e) => Err(ConvertError::upstream(format!("A Claude stream event is not valid JSON: {e}."))),
+            },
         }
-        // Unknown block and delta kinds inside known events are skipped too.
-        let event: StreamEvent = match serde_json::from_value(value) {
-            Ok(event) => event,
-            Err(_) => return Ok(()),
-        };
-        self.on_event(event, out)
     }
 
     /// Applies one parsed event.
