@@ -56,9 +56,9 @@ impl Drop for RequestLog {
             self.app.metrics.overhead(self.overhead.as_secs_f64());
         }
         tracing::info!(
-            request_id = self.request_id.as_str(),
-            method = self.method.as_str(),
-            path = self.path.as_str(),
+            request_id = %self.request_id,
+            method = %self.method,
+            path = %self.path,
             status = self.status,
             model = self.model.as_deref().unwrap_or("-"),
             provider = self.provider.unwrap_or("-"),
