@@ -40,6 +40,16 @@ impl Providers {
 
     /// The provider's adapter, built on first use.
     pub(crate) async fn get(&self, provider: Provider) -> Result<Arc<dyn ChatAdapter>, ServiceError> {
+        if let Some(built) = self.slot(provider).get() {
+            return built.clone();
+        }
+        // Building loads AWS configuration, whose futures are tens of kilobytes. Boxed, they live on the heap once,
+        // on the first request; inline, they would make every request's future that large, and every request
+        // would copy it when the service call is boxed.
+        Box::pin(self.build_once(provider)).await
+    }
+
+    async fn build_once(&self, provider: Provider) -> Result<Arc<dyn ChatAdapter>, ServiceError> {
         self.slot(provider)
             .get_or_init(|| async {
                 let built = match provider {

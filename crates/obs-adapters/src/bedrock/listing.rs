@@ -17,17 +17,19 @@ pub(crate) async fn list(shared: &Shared) -> Result<Vec<ModelInfo>, AdapterError
     }
     let client = aws_sdk_bedrock::Client::from_conf(config.build());
     let models = shared
-        .first_byte(
+        .first_byte(Box::pin(
             client
                 .list_foundation_models()
                 .by_output_modality(ModelModality::Text)
                 .by_inference_type(InferenceType::OnDemand)
                 .send(),
-        )
+        ))
         .await?
         .map_err(|e| super::errors::from_sdk(&e))?;
-    let profiles =
-        shared.first_byte(client.list_inference_profiles().send()).await?.map_err(|e| super::errors::from_sdk(&e))?;
+    let profiles = shared
+        .first_byte(Box::pin(client.list_inference_profiles().send()))
+        .await?
+        .map_err(|e| super::errors::from_sdk(&e))?;
     let mut list: Vec<ModelInfo> =
         models.model_summaries().iter().map(|m| ModelInfo::new(m.model_id(), 0, "bedrock")).collect();
     list.extend(profiles.inference_profile_summaries().iter().map(|p| {

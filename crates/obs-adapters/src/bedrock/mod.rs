@@ -13,6 +13,7 @@ mod listing;
 mod strategy;
 
 use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -60,8 +61,10 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
-    /// Awaits an SDK call under the first-byte limit.
-    pub(crate) async fn first_byte<F: Future>(&self, call: F) -> Result<F::Output, AdapterError> {
+    /// Awaits an SDK call under the first-byte limit. The call comes boxed: an SDK call's future is tens of
+    /// kilobytes, and inline it would make the strategy's, the adapter's and the gateway's futures as large — each
+    /// copied whole when `async_trait` boxes it, on every request.
+    pub(crate) async fn first_byte<F: Future>(&self, call: Pin<Box<F>>) -> Result<F::Output, AdapterError> {
         tokio::time::timeout(self.settings.timeouts.first_byte, call)
             .await
             .map_err(|_| AdapterError::new(ErrorCode::UpstreamTimeout, "Bedrock did not answer in time."))

@@ -39,7 +39,7 @@ pub(crate) async fn chat(
 ) -> Result<ChatCompletionResponse, AdapterError> {
     let parts = parts(shared, &chat, target).await?;
     let call = with_parts!(shared.client.converse(), target, parts).send();
-    let output = shared.first_byte(call).await?.map_err(|e| errors::from_sdk(&e))?;
+    let output = shared.first_byte(Box::pin(call)).await?.map_err(|e| errors::from_sdk(&e))?;
     Ok(response::to_internal(output, &ResponseMeta::new(chat.model, unix_now())))
 }
 
@@ -50,7 +50,7 @@ pub(crate) async fn chat_stream(
 ) -> Result<ChunkStream, AdapterError> {
     let parts = parts(shared, &chat, target).await?;
     let call = with_parts!(shared.client.converse_stream(), target, parts).send();
-    let output = shared.first_byte(call).await?.map_err(|e| errors::from_sdk(&e))?;
+    let output = shared.first_byte(Box::pin(call)).await?.map_err(|e| errors::from_sdk(&e))?;
     let decoder = ConverseStreamDecoder::new(ResponseMeta::new(chat.model, unix_now()));
     Ok(drive(output.stream, decoder, shared.settings.timeouts.idle))
 }

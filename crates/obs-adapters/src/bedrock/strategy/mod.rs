@@ -24,7 +24,7 @@ pub(crate) async fn invoke(shared: &Shared, target: &UpstreamTarget, body: Vec<u
         .accept("application/json")
         .body(Blob::new(body))
         .send();
-    Ok(shared.first_byte(call).await?.map_err(|e| errors::from_sdk(&e))?.body)
+    Ok(shared.first_byte(Box::pin(call)).await?.map_err(|e| errors::from_sdk(&e))?.body)
 }
 
 /// InvokeModelWithResponseStream with a JSON body; the event receiver.
@@ -41,7 +41,7 @@ pub(crate) async fn invoke_stream(
         .accept("application/json")
         .body(Blob::new(body))
         .send();
-    Ok(shared.first_byte(call).await?.map_err(|e| errors::from_sdk(&e))?.body)
+    Ok(shared.first_byte(Box::pin(call)).await?.map_err(|e| errors::from_sdk(&e))?.body)
 }
 
 /// The JSON payload of an InvokeModelWithResponseStream event (`chunk.bytes`); other events carry none.
