@@ -15,8 +15,10 @@ pub(crate) fn full(bytes: impl Into<Bytes>) -> Body {
 }
 
 pub(crate) fn json<T: serde::Serialize>(status: StatusCode, value: &T) -> Response<Body> {
-    match serde_json::to_vec(value) {
-        Ok(bytes) => {
+    // A typical answer fits: serialising does not grow the buffer step by step from serde_json's 128 bytes.
+    let mut bytes = Vec::with_capacity(1024);
+    match serde_json::to_writer(&mut bytes, value) {
+        Ok(()) => {
             let mut response = Response::new(full(bytes));
             *response.status_mut() = status;
             response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));

@@ -144,9 +144,11 @@ fn upstream_body(
         let options = request.stream_options.get_or_insert_with(StreamOptions::default);
         options.include_usage = Some(true);
     }
-    serde_json::to_vec(&request).map_err(|e| {
+    let mut body = Vec::with_capacity(1024);
+    serde_json::to_writer(&mut body, &request).map_err(|e| {
         AdapterError::new(ErrorCode::InternalError, format!("Could not encode the upstream request: {e}."))
-    })
+    })?;
+    Ok(body)
 }
 
 #[async_trait]
