@@ -1,5 +1,5 @@
-//! The obs-server binary: --demo answers with no keys, LOG_FORMAT=json logs one JSON line per request, SIGTERM
-//! shuts down cleanly, a missing key is one clear line and a non-zero exit.
+//! The obs-server binary: --demo answers with no keys, LOG_FORMAT=json logs one JSON line per request, text logs are
+//! plain name=value lines, SIGTERM shuts down cleanly, a missing key is one clear line and a non-zero exit.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::io::{BufRead, BufReader};
@@ -70,4 +70,48 @@ fn refuses_to_start_without_a_key() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("no API key is configured"), "{stderr}");
     assert_eq!(stderr.trim().lines().count(), 1, "one clear line: {stderr}");
+}
+
+#[tokio::test]
+async fn text_logs_are_plain_name_value_lines() {
+    let mut child = obs_server().args(["--demo", "--port", "0"]).stderr(Stdio::piped()).spawn().unwrap();
+    let (lines_tx, lines_rx) = std::sync::mpsc::channel::<String>();
+    let stderr = child.stderr.take().unwrap();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            let _ = lines_tx.send(line);
+        }
+    });
+    let next = || lines_rx.recv_timeout(Duration::from_secs(20)).expect("a log line");
+    let address = loop {
+        let line = next();
+        if let Some((_, address)) = line.split_once(" INFO obs listening address=") {
+            break address.to_owned();
+        }
+    };
+    let response = reqwest::Client::new()
+        .post(format!("{address}/v1/chat/completions"))
+        .header("x-request-id", "trace-7")
+        .json(&serde_json::json!({"model":"gpt-4o","messages":[{"role":"user","content":"hi"}]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let line = loop {
+        let line = next();
+        if line.contains(" INFO request ") {
+            break line;
+        }
+    };
+    // Timestamp, level, message, then the fields: Display values bare, strings quoted, never a colour code.
+    let (_, fields) = line.split_once(" INFO request ").unwrap();
+    assert!(
+        fields.starts_with(
+            r#"request_id=trace-7 method=POST path=/v1/chat/completions status=200 model="gpt-4o" provider="openai" ingress="openai" outcome="completed" error="-" duration_ms="#
+        ),
+        "{line}"
+    );
+    assert!(fields.contains(" overhead_ms=") && !line.contains('\u{1b}'), "{line}");
+    let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
+    let _ = child.wait();
 }
