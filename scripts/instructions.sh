@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Instructions obs-server executes per request, per path, under callgrind: deterministic to about 0.5%, so small
+# changes can be compared where wall-clock benchmarks on a shared 2-core machine are too noisy to tell.
+# Counts user-space instructions only (no kernel, no waiting). SHA-256 runs its portable code under valgrind
+# (valgrind hides the SHA CPU extensions), so the Bedrock paths' signing share is larger here than on hardware.
+#
+#   bash scripts/instructions.sh              # release builds, then every path, plain and streamed
+#   N=500 bash scripts/instructions.sh        # more requests per measurement (default 300)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+command -v valgrind >/dev/null || { echo "valgrind is required (apt-get install valgrind)" >&2; exit 1; }
+cargo build --release -p obs-server-bin -p obs-mock-bin >&2
+
+N=${N:-300}
+bin=${CARGO_TARGET_DIR:-target}/release
+work=$(mktemp -d)
+cleanup() { kill "${mock_pid:-}" "${obs_pid:-}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"; }
+trap cleanup EXIT
+
+"$bin"/obs-mock --port 0 --chunks 20 >"$work/mock.out" &
+mock_pid=$!
+for _ in $(seq 100); do grep -q "listening on" "$work/mock.out" 2>/dev/null && break; sleep 0.05; done
+mock=$(sed -n 's/^listening on //p' "$work/mock.out")
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+
+env API_KEY=bench-key PORT="$port" OPENAI_API_KEY=sk-bench OPENAI_BASE_URL="$mock/v1" AWS_REGION=us-east-1 \
+  BEDROCK_ENDPOINT_URL="$mock" AWS_ACCESS_KEY_ID=AKIDBENCH AWS_SECRET_ACCESS_KEY=bench-secret \
+  AWS_EC2_METADATA_DISABLED=true LOG_LEVEL=info \
+  valgrind --tool=callgrind --callgrind-out-file="$work/cg.%p" "$bin"/obs-server >/dev/null 2>"$work/obs.err" &
+obs_pid=$!
+for _ in $(seq 200); do curl -sf "http://127.0.0.1:$port/health" >/dev/null 2>&1 && break; sleep 0.1; done
+
+# Sends $3 requests for model $1 (streamed when $2 is "stream") over one keep-alive connection.
+send() {
+  python3 - "$port" "$1" "$2" "$3" <<'PY'
+import http.client, json, sys
+port, model, mode, n = int(sys.argv[1]), sys.argv[2], sys.argv[3], int(sys.argv[4])
+body = {"model": model, "messages": [{"role": "user", "content": "hello benchmark"}]}
+if mode == "stream":
+    body["stream"] = True
+connection = http.client.HTTPConnection("127.0.0.1", port)
+for _ in range(n):
+    connection.request("POST", "/v1/chat/completions", json.dumps(body),
+                       {"content-type": "application/json", "authorization": "Bearer bench-key"})
+    response = connection.getresponse()
+    response.read()
+    if response.status != 200:
+        sys.exit(f"{model}: HTTP {response.status}")
+PY
+}
+
+echo "| path | mode | instructions per request |"
+echo "|---|---|---|"
+for mode in plain stream; do
+  for model in gpt-4o anthropic.claude-3-haiku-20240307-v1:0 amazon.nova-lite-v1:0; do
+    send "$model" "$mode" 100                       # warm-up: pools, lazy adapters, allocator
+    callgrind_control -z "$obs_pid" >/dev/null
+    send "$model" "$mode" "$N"
+    rm -f "$work"/cg.*
+    callgrind_control -d "$obs_pid" >/dev/null
+    for _ in $(seq 50); do ls "$work"/cg.* >/dev/null 2>&1 && break; sleep 0.1; done
+    sleep 0.3
+    total=$(grep -h -E '^(summary|totals):' "$work"/cg.* | head -1 | awk '{print $2}')
+    echo "| $model | $mode | $((total / N)) |"
+  done
+done
