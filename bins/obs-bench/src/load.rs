@@ -1,22 +1,16 @@
-//! The load generator: a closed loop of `concurrency` workers over one pooled hyper client, recording latency,
-//! time to first byte and errors.
+//! The load generator: a closed loop of `concurrency` workers, each on its own keep-alive HTTP/1.1 connection
+//! (hyper's connection-level client: no pool, no per-request URL handling), recording latency, time to first byte
+//! and errors. It runs on the harness's single-threaded runtime, so it takes at most one core — like `wrk -t1` —
+//! and leaves as much of the machine as possible to the processes under test.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
-use hyper_util::client::legacy::Client;
-use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::rt::TokioExecutor;
-
-pub type HttpClient = Client<HttpConnector, Full<Bytes>>;
-
-pub fn client() -> HttpClient {
-    let mut connector = HttpConnector::new();
-    connector.set_nodelay(true);
-    Client::builder(TokioExecutor::new()).pool_max_idle_per_host(1024).build(connector)
-}
+use hyper::client::conn::http1::SendRequest;
+use hyper_util::rt::TokioIo;
 
 /// One kind of request, sent again and again.
 #[derive(Clone)]
@@ -24,6 +18,25 @@ pub struct Target {
     pub url: String,
     pub headers: Vec<(&'static str, String)>,
     pub body: Bytes,
+}
+
+impl Target {
+    /// `host:port` and path of `http://host:port/path`.
+    fn split(&self) -> Option<(&str, &str)> {
+        let rest = self.url.strip_prefix("http://")?;
+        Some(rest.find('/').map_or((rest, "/"), |slash| rest.split_at(slash)))
+    }
+
+    fn request(&self) -> Option<http::Request<Full<Bytes>>> {
+        let (authority, path) = self.split()?;
+        let mut request = http::Request::post(path)
+            .header(http::header::HOST, authority)
+            .header(http::header::CONTENT_TYPE, "application/json");
+        for (name, value) in &self.headers {
+            request = request.header(*name, value);
+        }
+        request.body(Full::new(self.body.clone())).ok()
+    }
 }
 
 #[derive(Default)]
@@ -50,15 +63,26 @@ impl Stats {
     }
 }
 
-/// Sends one request and reads the whole body; (latency, time to first body byte) or None on failure.
-pub async fn once(client: &HttpClient, target: &Target) -> Option<(Duration, Duration)> {
-    let mut request = http::Request::post(&target.url).header("content-type", "application/json");
-    for (name, value) in &target.headers {
-        request = request.header(*name, value);
-    }
-    let request = request.body(Full::new(target.body.clone())).ok()?;
+type Connection = SendRequest<Full<Bytes>>;
+
+/// Opens one HTTP/1.1 connection to the target's host; its driver runs as a task.
+async fn connect(target: &Target) -> Option<Connection> {
+    let (authority, _) = target.split()?;
+    let stream = tokio::net::TcpStream::connect(authority).await.ok()?;
+    stream.set_nodelay(true).ok()?;
+    let (sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await.ok()?;
+    tokio::spawn(async move {
+        let _ = connection.await;
+    });
+    Some(sender)
+}
+
+/// Sends one request on `connection` and reads the whole body: (latency, time to first body byte), or None.
+async fn exchange(connection: &mut Connection, target: &Target) -> Option<(Duration, Duration)> {
+    let request = target.request()?;
+    connection.ready().await.ok()?;
     let started = Instant::now();
-    let response = client.request(request).await.ok()?;
+    let response = connection.send_request(request).await.ok()?;
     if !response.status().is_success() {
         return None;
     }
@@ -74,33 +98,44 @@ pub async fn once(client: &HttpClient, target: &Target) -> Option<(Duration, Dur
     Some((total, first.unwrap_or(total)))
 }
 
-/// `concurrency` workers; stops after `requests` in total or when `duration` is over, whichever comes first.
-pub async fn run(client: &HttpClient, target: &Target, concurrency: usize, requests: u64, duration: Duration) -> Stats {
-    let remaining = Arc::new(std::sync::atomic::AtomicU64::new(requests));
+/// One request on a fresh connection (readiness probes, the open-streams test).
+pub async fn once(target: &Target) -> Option<(Duration, Duration)> {
+    let mut connection = connect(target).await?;
+    exchange(&mut connection, target).await
+}
+
+/// `concurrency` workers; stops after `requests` in total or when `duration` is over, whichever comes first. A
+/// worker whose request fails counts an error and reconnects.
+pub async fn run(target: &Target, concurrency: usize, requests: u64, duration: Duration) -> Stats {
+    let remaining = Arc::new(AtomicU64::new(requests));
     let deadline = Instant::now() + duration;
     let started = Instant::now();
     let mut workers = Vec::new();
     for _ in 0..concurrency {
-        let client = client.clone();
         let target = target.clone();
         let remaining = remaining.clone();
         workers.push(tokio::spawn(async move {
             let mut stats = Stats::default();
-            loop {
-                let left = remaining.fetch_update(
-                    std::sync::atomic::Ordering::Relaxed,
-                    std::sync::atomic::Ordering::Relaxed,
-                    |n| n.checked_sub(1),
-                );
-                if left.is_err() || Instant::now() >= deadline {
-                    break;
+            let mut connection = None;
+            while remaining.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1)).is_ok()
+                && Instant::now() < deadline
+            {
+                if connection.is_none() {
+                    connection = connect(&target).await;
                 }
-                match once(&client, &target).await {
+                let outcome = match connection.as_mut() {
+                    Some(open) => exchange(open, &target).await,
+                    None => None,
+                };
+                match outcome {
                     Some((latency, first)) => {
                         stats.latencies.push(latency);
                         stats.first_bytes.push(first);
                     }
-                    None => stats.errors += 1,
+                    None => {
+                        stats.errors += 1;
+                        connection = None;
+                    }
                 }
             }
             stats

@@ -6,6 +6,7 @@
 mod floor;
 mod load;
 mod procs;
+mod wrk;
 
 use std::time::{Duration, Instant};
 
@@ -103,15 +104,15 @@ fn row(stats: &Stats) -> [Duration; 4] {
 }
 
 /// A measured run after a warm-up: `requests` at concurrency 1, else as many as fit in `seconds`.
-async fn measure(client: &load::HttpClient, target: &Target, concurrency: usize, requests: u64, seconds: u64) -> Stats {
+async fn measure(target: &Target, concurrency: usize, requests: u64, seconds: u64) -> Stats {
     // Warm the pool and both processes first.
-    load::run(client, target, concurrency, (concurrency as u64) * 20, Duration::from_secs(2)).await;
+    load::run(target, concurrency, (concurrency as u64) * 20, Duration::from_secs(2)).await;
     let requests = if concurrency == 1 { requests } else { u64::MAX };
-    load::run(client, target, concurrency, requests, Duration::from_secs(seconds)).await
+    load::run(target, concurrency, requests, Duration::from_secs(seconds)).await
 }
 
-async fn ready(client: &load::HttpClient, target: &Target) -> bool {
-    load::once(client, target).await.is_some()
+async fn ready(target: &Target) -> bool {
+    load::once(target).await.is_some()
 }
 
 fn main() -> anyhow::Result<()> {
@@ -119,17 +120,17 @@ fn main() -> anyhow::Result<()> {
     if let Some(upstream) = &args.floor_proxy {
         return floor::serve(upstream);
     }
-    tokio::runtime::Builder::new_multi_thread().enable_all().build()?.block_on(bench(args))
+    // One thread for the load generator, as `wrk -t1`: the processes under test get the rest of the machine.
+    tokio::runtime::Builder::new_current_thread().enable_all().build()?.block_on(bench(args))
 }
 
 async fn bench(args: Args) -> anyhow::Result<()> {
-    let client = load::client();
     let chunks = args.chunks.to_string();
     let mock = procs::mock(&args.mock_bin, &["--chunks", &chunks])?;
     let obs = procs::obs(&args.obs_bin, &mock.base)?;
     let floor = procs::floor(&mock.base)?;
     let plain = paths(&mock.base, &obs.base, false);
-    procs::wait_ready(Duration::from_secs(30), || ready(&client, &plain[0].obs)).await?;
+    procs::wait_ready(Duration::from_secs(30), || ready(&plain[0].obs)).await?;
     let via_floor = |direct: &Target| Target { url: direct.url.replacen(&mock.base, &floor.base, 1), ..direct.clone() };
     tokio::time::sleep(Duration::from_millis(300)).await;
     let rss_idle = procs::rss_mib(obs.child.id());
@@ -142,9 +143,9 @@ async fn bench(args: Args) -> anyhow::Result<()> {
     let mut floor_rows = Vec::new();
     for path in &plain {
         for concurrency in [1usize, 16, 64] {
-            let direct = measure(&client, &path.direct, concurrency, args.requests, args.seconds).await;
-            let through = measure(&client, &path.obs, concurrency, args.requests, args.seconds).await;
-            let floored = measure(&client, &via_floor(&path.direct), concurrency, args.requests, args.seconds).await;
+            let direct = measure(&path.direct, concurrency, args.requests, args.seconds).await;
+            let through = measure(&path.obs, concurrency, args.requests, args.seconds).await;
+            let floored = measure(&via_floor(&path.direct), concurrency, args.requests, args.seconds).await;
             let (d, o, f) = (row(&direct), row(&through), row(&floored));
             floor_rows.push(format!(
                 "| {} | {concurrency} | {} | {} | {:.0} | {} | {} | {:.0} | {} |",
@@ -186,6 +187,7 @@ async fn bench(args: Args) -> anyhow::Result<()> {
     for line in floor_rows {
         println!("{line}");
     }
+    wrk_table("Non-streaming", &plain, &via_floor, args.seconds);
     if args.quick {
         return Ok(());
     }
@@ -196,14 +198,14 @@ async fn bench(args: Args) -> anyhow::Result<()> {
     );
     println!("|---|---|---|---|---|---|---|---|---|---|");
     for path in paths(&mock.base, &obs.base, true) {
-        let direct = measure(&client, &path.direct, 1, args.requests / 4, args.seconds).await;
-        let through = measure(&client, &path.obs, 1, args.requests / 4, args.seconds).await;
+        let direct = measure(&path.direct, 1, args.requests / 4, args.seconds).await;
+        let through = measure(&path.obs, 1, args.requests / 4, args.seconds).await;
         let direct_total = Stats::percentile(&direct.latencies, 50.0);
         let obs_total = Stats::percentile(&through.latencies, 50.0);
         let per_chunk = obs_total.saturating_sub(direct_total).as_secs_f64() * 1e6 / args.chunks as f64;
-        let direct64 = measure(&client, &path.direct, 64, args.requests, args.seconds).await;
-        let through64 = measure(&client, &path.obs, 64, args.requests, args.seconds).await;
-        let floor64 = measure(&client, &via_floor(&path.direct), 64, args.requests, args.seconds).await;
+        let direct64 = measure(&path.direct, 64, args.requests, args.seconds).await;
+        let through64 = measure(&path.obs, 64, args.requests, args.seconds).await;
+        let floor64 = measure(&via_floor(&path.direct), 64, args.requests, args.seconds).await;
         println!(
             "| {} | {} | {} | {} | {} | {:.1} | {:.0} | {:.0} | {:.0} | {} |",
             path.name,
@@ -218,6 +220,7 @@ async fn bench(args: Args) -> anyhow::Result<()> {
             direct.errors + through.errors + direct64.errors + through64.errors + floor64.errors
         );
     }
+    wrk_table("Streaming", &paths(&mock.base, &obs.base, true), &via_floor, args.seconds);
     let rss_after_load = procs::rss_mib(obs.child.id());
     drop(obs);
     drop(floor);
@@ -227,13 +230,12 @@ async fn bench(args: Args) -> anyhow::Result<()> {
     let slow_obs = procs::obs(&args.obs_bin, &slow_mock.base)?;
     let slow_target = paths(&slow_mock.base, &slow_obs.base, true).remove(0).obs;
     let slow_probe = paths(&slow_mock.base, &slow_obs.base, false).remove(0).obs;
-    procs::wait_ready(Duration::from_secs(30), || ready(&client, &slow_probe)).await?;
+    procs::wait_ready(Duration::from_secs(30), || ready(&slow_probe)).await?;
     let rss_before_streams = procs::rss_mib(slow_obs.child.id());
     let mut streams = Vec::new();
     for _ in 0..1000 {
-        let client = client.clone();
         let target = slow_target.clone();
-        streams.push(tokio::spawn(async move { load::once(&client, &target).await.is_some() }));
+        streams.push(tokio::spawn(async move { load::once(&target).await.is_some() }));
     }
     tokio::time::sleep(Duration::from_secs(5)).await;
     let rss_open_streams = procs::rss_mib(slow_obs.child.id());
@@ -252,7 +254,7 @@ async fn bench(args: Args) -> anyhow::Result<()> {
         let started = Instant::now();
         let obs = procs::obs(&args.obs_bin, &mock.base)?;
         let target = paths(&mock.base, &obs.base, false).remove(0).obs;
-        procs::wait_ready(Duration::from_secs(30), || ready(&client, &target)).await?;
+        procs::wait_ready(Duration::from_secs(30), || ready(&target)).await?;
         cold.push(started.elapsed());
         drop(obs);
     }
@@ -278,7 +280,7 @@ async fn bench(args: Args) -> anyhow::Result<()> {
             headers: vec![("authorization", format!("Bearer {}", procs::LITELLM_KEY))],
             body: paths(&mock.base, "", false).remove(0).obs.body,
         };
-        procs::wait_ready(Duration::from_secs(240), || ready(&client, &target)).await?;
+        procs::wait_ready(Duration::from_secs(240), || ready(&target)).await?;
         let litellm_cold = started.elapsed();
         let litellm_idle = procs::rss_mib(litellm.child.id());
         let direct_target = paths(&mock.base, "", false).remove(0).direct;
@@ -286,8 +288,8 @@ async fn bench(args: Args) -> anyhow::Result<()> {
         println!("| conc. | direct p50 | LiteLLM p50 | p90 | p99 | max | added p50 | LiteLLM req/s | errors |");
         println!("|---|---|---|---|---|---|---|---|---|");
         for concurrency in [1usize, 16, 64] {
-            let direct = measure(&client, &direct_target, concurrency, 300, args.seconds).await;
-            let through = measure(&client, &target, concurrency, 300, args.seconds).await;
+            let direct = measure(&direct_target, concurrency, 300, args.seconds).await;
+            let through = measure(&target, concurrency, 300, args.seconds).await;
             let (d, o) = (row(&direct), row(&through));
             println!(
                 "| {concurrency} | {} | {} | {} | {} | {} | {} | {:.0} | {} |",
@@ -311,6 +313,31 @@ async fn bench(args: Args) -> anyhow::Result<()> {
     }
     drop(mock);
     Ok(())
+}
+
+/// Saturation at 64 connections with wrk (when installed): direct, through the floor proxy, through obs.
+fn wrk_table(kind: &str, paths: &[Path], via_floor: &dyn Fn(&Target) -> Target, seconds: u64) {
+    if !wrk::available() {
+        println!("\n(wrk is not installed: no wrk saturation table for {kind})");
+        return;
+    }
+    println!("\n## {kind} saturation with wrk -t1 -c64 (req/s)\n");
+    println!("| path | direct | floor | obs | obs / floor |");
+    println!("|---|---|---|---|---|");
+    let rate = |target: &Target| {
+        // Warm-up, then the measured run.
+        wrk::requests_per_second(target, 64, 1);
+        wrk::requests_per_second(target, 64, seconds)
+    };
+    let show = |rate: Option<f64>| rate.map_or_else(|| "failed".to_owned(), |r| format!("{r:.0}"));
+    for path in paths {
+        let (direct, floor, obs) = (rate(&path.direct), rate(&via_floor(&path.direct)), rate(&path.obs));
+        let ratio = match (obs, floor) {
+            (Some(o), Some(f)) if f > 0.0 => format!("{:.2}", o / f),
+            _ => "-".to_owned(),
+        };
+        println!("| {} | {} | {} | {} | {ratio} |", path.name, show(direct), show(floor), show(obs));
+    }
 }
 
 fn litellm_version(binary: &str) -> String {
