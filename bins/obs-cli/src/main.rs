@@ -3,6 +3,10 @@
 
 use clap::Parser;
 
+// The same allocator as obs-server: `obs-cli serve` runs the same gateway.
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 fn main() -> std::process::ExitCode {
     // Before any thread exists: dotenvy sets process environment variables.
     let _ = dotenvy::dotenv();
