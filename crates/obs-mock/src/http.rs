@@ -1,7 +1,6 @@
 //! Response helpers: JSON answers and streamed bodies fed by a task, with delays and disconnect detection.
 
 use std::convert::Infallible;
-use std::time::Duration;
 
 use bytes::Bytes;
 use http::{HeaderValue, Response, StatusCode};
@@ -33,16 +32,27 @@ pub(crate) enum Step {
     Cut,
 }
 
-/// A streamed body: `steps` are sent by a task, the first after `first_delay`, the others `gap` apart. When the
-/// client goes away the task notices (the channel closes) and records [`StreamOutcome::ClientGone`].
+/// The `disconnect` scenario of a JSON answer: the first bytes of the body, then the connection is cut.
+pub(crate) fn cut_json(
+    prefix: &'static [u8],
+    plan: &crate::plan::Plan,
+    recorder: &Recorder,
+    seq: u64,
+) -> Response<Body> {
+    streamed("application/json", vec![Step::Data(Bytes::from_static(prefix)), Step::Cut], plan, recorder.clone(), seq)
+}
+
+/// A streamed body: `steps` are sent by a task, the first after the plan's first-byte delay, the others its chunk
+/// delay apart. When the client goes away the task notices (the channel closes) and records
+/// [`StreamOutcome::ClientGone`].
 pub(crate) fn streamed(
     content_type: &'static str,
     steps: Vec<Step>,
-    first_delay: Duration,
-    gap: Duration,
+    plan: &crate::plan::Plan,
     recorder: Recorder,
     seq: u64,
 ) -> Response<Body> {
+    let (first_delay, gap) = (plan.first_byte_delay, plan.chunk_delay);
     let (tx, rx) = mpsc::channel::<Result<Frame<Bytes>, std::io::Error>>(1);
     tokio::spawn(async move {
         let mut outcome = StreamOutcome::Completed;

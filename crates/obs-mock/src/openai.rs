@@ -7,7 +7,7 @@ use http::{HeaderValue, Response, StatusCode};
 use serde_json::{Value, json};
 
 use crate::config::MockConfig;
-use crate::http::{Body, Step, json, streamed};
+use crate::http::{Body, Step, cut_json, json, streamed};
 use crate::plan::{Conversation, Finish, Plan, count_words, plan};
 use crate::recorder::Recorder;
 use crate::scenario::Scenario;
@@ -91,22 +91,13 @@ pub(crate) fn chat(body: &Bytes, config: &MockConfig, recorder: &Recorder, seq: 
             ));
         }
         if scenario == Scenario::Disconnect {
-            let steps = vec![Step::Data(Bytes::from_static(b"{\"id\":\"chatcmpl-")), Step::Cut];
-            return now(streamed(
-                "application/json",
-                steps,
-                plan.first_byte_delay,
-                plan.chunk_delay,
-                recorder.clone(),
-                seq,
-            ));
+            return now(cut_json(b"{\"id\":\"chatcmpl-", &plan, recorder, seq));
         }
         return (json(StatusCode::OK, &completion(&id, &model, &plan)), plan.first_byte_delay);
     }
     let include_usage = request.pointer("/stream_options/include_usage").and_then(Value::as_bool) == Some(true);
     let steps = sse_steps(&id, &model, &plan, include_usage, scenario);
-    let mut response =
-        streamed("text/event-stream", steps, plan.first_byte_delay, plan.chunk_delay, recorder.clone(), seq);
+    let mut response = streamed("text/event-stream", steps, &plan, recorder.clone(), seq);
     response.headers_mut().insert(http::header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     now(response)
 }

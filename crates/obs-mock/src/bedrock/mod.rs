@@ -107,29 +107,15 @@ fn event_stream(frames: Vec<Bytes>, plan: &crate::plan::Plan, recorder: &Recorde
         .into_iter()
         .map(|frame| if frame.is_empty() { crate::http::Step::Cut } else { crate::http::Step::Data(frame) })
         .collect();
-    let response = crate::http::streamed(
-        "application/vnd.amazon.eventstream",
-        steps,
-        plan.first_byte_delay,
-        plan.chunk_delay,
-        recorder.clone(),
-        seq,
-    );
-    (response, std::time::Duration::ZERO)
+    (
+        crate::http::streamed("application/vnd.amazon.eventstream", steps, plan, recorder.clone(), seq),
+        std::time::Duration::ZERO,
+    )
 }
 
-/// The `disconnect` scenario of a JSON answer: the first bytes of the body, then the connection is cut.
+/// The `disconnect` scenario of a JSON answer (see [`crate::http::cut_json`]), sent at once.
 fn cut_json(prefix: &'static [u8], plan: &crate::plan::Plan, recorder: &Recorder, seq: u64) -> Reply {
-    let steps = vec![crate::http::Step::Data(Bytes::from_static(prefix)), crate::http::Step::Cut];
-    let response = crate::http::streamed(
-        "application/json",
-        steps,
-        plan.first_byte_delay,
-        plan.chunk_delay,
-        recorder.clone(),
-        seq,
-    );
-    (response, std::time::Duration::ZERO)
+    (crate::http::cut_json(prefix, plan, recorder, seq), std::time::Duration::ZERO)
 }
 
 /// An answer and how long to wait before sending it.
