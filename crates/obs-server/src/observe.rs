@@ -65,9 +65,27 @@ impl Drop for RequestLog {
             ingress = self.ingress.unwrap_or("-"),
             outcome = self.outcome,
             error = self.error_code.unwrap_or("-"),
-            duration_ms = duration.as_secs_f64() * 1000.0,
-            overhead_ms = self.overhead.as_secs_f64() * 1000.0,
+            duration_ms = millis(duration),
+            overhead_ms = millis(self.overhead),
             "request"
         );
+    }
+}
+
+/// Milliseconds with microsecond resolution: `12.300569`, not `as_secs_f64() * 1000.0`'s `12.300569000000001`.
+fn millis(duration: Duration) -> f64 {
+    duration.as_micros() as f64 / 1000.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn milliseconds_print_without_float_noise() {
+        assert_eq!(format!("{:?}", millis(Duration::from_nanos(12_300_569_400))), "12300.569");
+        assert_eq!(format!("{:?}", millis(Duration::from_nanos(12_300_569))), "12.3");
+        assert_eq!(format!("{:?}", millis(Duration::from_micros(62_175))), "62.175");
+        assert_eq!(format!("{:?}", millis(Duration::ZERO)), "0.0");
     }
 }
