@@ -24,7 +24,16 @@ use crate::detect::{IngressFormat, detect};
 /// assert_eq!(err.code.as_str(), "empty_messages");
 /// ```
 pub fn parse_chat_request(body: &[u8]) -> Result<(IngressFormat, ChatCompletionRequest), ConvertError> {
-    let value: Value = serde_json::from_slice(body).map_err(|e| {
+    // UTF-8 checked once for the whole body: parsing from `&str` skips serde_json's check of every string.
+    let body = std::str::from_utf8(body).map_err(|e| {
+        let at = e.valid_up_to();
+        ConvertError::new(
+            ErrorCode::InvalidJson,
+            format!("The request body is not valid JSON: not UTF-8 at byte {at}."),
+            None,
+        )
+    })?;
+    let value: Value = serde_json::from_str(body).map_err(|e| {
         ConvertError::new(ErrorCode::InvalidJson, format!("The request body is not valid JSON: {e}."), None)
     })?;
     if !value.is_object() {

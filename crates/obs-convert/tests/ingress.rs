@@ -31,6 +31,12 @@ fn fixture(name: &str) -> Value {
 fn malformed_and_non_object_bodies() {
     let err = parse_chat_request(b"{not json").unwrap_err();
     assert_eq!(err.code, ErrorCode::InvalidJson);
+    let err = parse_chat_request(b"{\"model\":\"gpt-4o\",\"messages\":[{\"role\":\"user\",\"content\":\"\xff\"}]}")
+        .unwrap_err();
+    assert_eq!(
+        (err.code, err.message.as_str()),
+        (ErrorCode::InvalidJson, "The request body is not valid JSON: not UTF-8 at byte 56.")
+    );
     assert_eq!(parse_chat_request(b"[1,2]").unwrap_err().code, ErrorCode::InvalidBody);
     assert_eq!(parse_chat_request(b"\"text\"").unwrap_err().code, ErrorCode::InvalidBody);
     assert_eq!(error_of(json!({"model":"gpt-4o","foo":1})), (ErrorCode::UnsupportedFormat, None));

@@ -139,6 +139,49 @@ fn error_events_and_garbage_become_errors() {
     decoder.decode(br#"{"type":"future_event","x":1}"#, &mut out).unwrap();
 }
 
+/// `content_block_delta` events take a one-pass parse; every one of them must decode exactly as the typed
+/// `StreamEvent` parse would, including the ones the shortcut hands back (unknown or incomplete deltas).
+#[test]
+fn fragments_decode_as_the_typed_events_do() {
+    let fragments = [
+        r#"{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"Hi"}}"#,
+        r#"{"index":0,"delta":{"text":"key order","type":"text_delta"},"type":"content_block_delta"}"#,
+        r#"{"type":"content_block_delta","index":0,"delta":{"type":"text","text":"old name"}}"#,
+        r#"{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"esc\"aped \u00e9\n"}}"#,
+        r#"{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":""}}"#,
+        r#"{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"x","citations":[1]},"y":2}"#,
+        r#"{"type":"content_block_delta","index":1,"delta":{"type":"input_json_delta","partial_json":"{\"a\":"}}"#,
+        r#"{"type":"content_block_delta","index":7,"delta":{"type":"input_json_delta","partial_json":"{}"}}"#,
+        r#"{"type":"content_block_delta","index":0,"delta":{"type":"thinking_delta","thinking":"hmm"}}"#,
+        r#"{"type":"content_block_delta","index":0,"delta":{"type":"signature_delta","signature":"c2ln"}}"#,
+        r#"{"type":"content_block_delta","index":0,"delta":{"type":"citations_delta","citation":{}}}"#,
+        r#"{"type":"content_block_delta","index":0,"delta":{"type":"text_delta"}}"#,
+        r#"{"type":"content_block_delta","index":0,"delta":{"text":"no type"}}"#,
+        r#"{"type":"content_block_delta","delta":{"type":"text_delta","text":"no index"}}"#,
+        r#"{"type":"content_block_delta","index":-1,"delta":{"type":"text_delta","text":"bad index"}}"#,
+        r#"{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":5}}"#,
+        r#"{"type":"content_block_delta","index":0}"#,
+        r#"{"type":"message_delta","delta":{"stop_reason":"end_turn","stop_sequence":null},"usage":{"output_tokens":2}}"#,
+    ];
+    let opened = |decoder: &mut ClaudeStreamDecoder, out: &mut Vec<_>| {
+        decoder.decode(start(3).to_string().as_bytes(), out).unwrap();
+        let tool = json!({"type":"content_block_start","index":1,
+            "content_block":{"type":"tool_use","id":"toolu_1","name":"f","input":{}}});
+        decoder.decode(tool.to_string().as_bytes(), out).unwrap();
+    };
+    for fragment in fragments {
+        let (mut fast, mut fast_out) = (ClaudeStreamDecoder::new(meta()), Vec::new());
+        opened(&mut fast, &mut fast_out);
+        fast.decode(fragment.as_bytes(), &mut fast_out).unwrap();
+        let (mut typed, mut typed_out) = (ClaudeStreamDecoder::new(meta()), Vec::new());
+        opened(&mut typed, &mut typed_out);
+        if let Ok(event) = serde_json::from_str::<obs_models::claude::StreamEvent>(fragment) {
+            typed.on_event(event, &mut typed_out).unwrap();
+        }
+        assert_eq!(summarise(fast_out), summarise(typed_out), "{fragment}");
+    }
+}
+
 #[test]
 fn titan_chunks_to_internal() {
     let mut decoder = TitanStreamDecoder::new(meta());

@@ -163,9 +163,12 @@ impl ChatAdapter for OpenAiAdapter {
             .await
             .map_err(|_| errors::idle_timeout())?
             .map_err(errors::transport)?;
-        serde_json::from_slice(&body).map_err(|e| {
+        // UTF-8 checked once for the whole body: parsing from `&str` skips serde_json's check of every string.
+        let not_a_completion = |e: &dyn std::fmt::Display| {
             AdapterError::new(ErrorCode::UpstreamError, format!("The upstream answer is not a chat completion: {e}."))
-        })
+        };
+        let body = std::str::from_utf8(&body).map_err(|e| not_a_completion(&e))?;
+        serde_json::from_str(body).map_err(|e| not_a_completion(&e))
     }
 
     async fn chat_stream(

@@ -9,13 +9,16 @@ use crate::{ConvertError, finish};
 
 /// Parses a Claude response body. Block types obs does not know (server tools, …) are skipped, not fatal.
 pub fn parse(body: &[u8]) -> Result<ClaudeResponse, ConvertError> {
+    // UTF-8 checked once for the whole body: parsing from `&str` skips serde_json's check of every string.
+    let body = std::str::from_utf8(body)
+        .map_err(|e| ConvertError::upstream(format!("The Claude response is not valid JSON: {e}.")))?;
     // The typed parse is the hot path; the generic one below only runs when a block obs does not read is present.
-    if let Ok(response) = serde_json::from_slice::<ClaudeResponse>(body)
+    if let Ok(response) = serde_json::from_str::<ClaudeResponse>(body)
         && response.content.iter().all(is_answer_block)
     {
         return Ok(response);
     }
-    let mut value: Value = serde_json::from_slice(body)
+    let mut value: Value = serde_json::from_str(body)
         .map_err(|e| ConvertError::upstream(format!("The Claude response is not valid JSON: {e}.")))?;
     if let Some(Value::Array(blocks)) = value.get_mut("content") {
         blocks.retain(|b| {

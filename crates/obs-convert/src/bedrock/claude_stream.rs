@@ -4,12 +4,50 @@
 //! hit several gateways. Events that carry nothing (ping, block stops, signatures) produce no chunk. Usage is
 //! `message_start.message.usage.input_tokens` + `message_delta.usage.output_tokens`.
 
+use std::borrow::Cow;
+
 use obs_models::claude::{BlockDelta, ContentBlock, StreamEvent};
 use obs_models::error::ErrorCode;
 use obs_models::openai::{ChatCompletionChunk, Delta, FinishReason, Usage};
+use serde::Deserialize;
 
 use super::{ResponseMeta, UnknownStopReason};
 use crate::{ConvertError, finish};
+
+/// A `content_block_delta` event read in one pass. The derived [`StreamEvent`] and [`BlockDelta`] are internally
+/// tagged, which makes serde buffer each event whole before parsing it a second time; this flat view of the same
+/// keys skips that for the event that arrives once per fragment. Anything it does not recognise goes the typed way.
+#[derive(Deserialize)]
+struct FragmentEvent<'a> {
+    #[serde(rename = "type", borrow)]
+    kind: Option<Cow<'a, str>>,
+    index: Option<u32>,
+    delta: Option<Fragment<'a>>,
+}
+
+/// The `delta` of a [`FragmentEvent`]: one of the keys, named by `type`.
+#[derive(Deserialize)]
+struct Fragment<'a> {
+    #[serde(rename = "type", borrow)]
+    kind: Option<Cow<'a, str>>,
+    text: Option<String>,
+    partial_json: Option<String>,
+    thinking: Option<String>,
+    signature: Option<String>,
+}
+
+impl Fragment<'_> {
+    /// The typed delta, or None when the type is unknown or its key is missing (the typed parse then decides).
+    fn into_block_delta(self) -> Option<BlockDelta> {
+        match self.kind.as_deref()? {
+            "text_delta" | "text" => self.text.map(|text| BlockDelta::TextDelta { text }),
+            "input_json_delta" => self.partial_json.map(|partial_json| BlockDelta::InputJsonDelta { partial_json }),
+            "thinking_delta" => self.thinking.map(|thinking| BlockDelta::ThinkingDelta { thinking }),
+            "signature_delta" => self.signature.map(|signature| BlockDelta::SignatureDelta { signature }),
+            _ => None,
+        }
+    }
+}
 
 /// Decodes one Claude stream into internal chunks.
 #[derive(Debug)]
@@ -43,11 +81,22 @@ impl ClaudeStreamDecoder {
     /// Decodes one event's JSON payload, appending the chunks it yields to `out`. Unknown event types are ignored;
     /// an `error` event becomes the error.
     pub fn decode(&mut self, payload: &[u8], out: &mut Vec<ChatCompletionChunk>) -> Result<(), ConvertError> {
-        // The typed parse is the hot path (once per event). When it fails, the event is either not JSON (an
-        // error) or of a kind obs does not know — an unknown event, block or delta type — which is skipped.
-        match serde_json::from_slice::<StreamEvent>(payload) {
+        // UTF-8 checked once for the whole event: parsing from `&str` skips serde_json's check of every string.
+        let payload = std::str::from_utf8(payload)
+            .map_err(|e| ConvertError::upstream(format!("A Claude stream event is not valid UTF-8: {e}.")))?;
+        // Fragments are most of a stream and take one pass; every other event takes the typed parse. When that
+        // fails, the event is either not JSON (an error) or of a kind obs does not know — an unknown event, block or
+        // delta type — which is skipped.
+        if let Ok(FragmentEvent { kind: Some(kind), index: Some(index), delta: Some(fragment) }) =
+            serde_json::from_str::<FragmentEvent<'_>>(payload)
+            && kind == "content_block_delta"
+            && let Some(delta) = fragment.into_block_delta()
+        {
+            return self.on_event(StreamEvent::ContentBlockDelta { index, delta }, out);
+        }
+        match serde_json::from_str::<StreamEvent>(payload) {
             Ok(event) => self.on_event(event, out),
-            Err(_) => match serde_json::from_slice::<serde::de::IgnoredAny>(payload) {
+            Err(_) => match serde_json::from_str::<serde::de::IgnoredAny>(payload) {
                 Ok(_) => Ok(()),
                 Err(e) => Err(ConvertError::upstream(format!("A Claude stream event is not valid JSON: {e}."))),
             },
