@@ -6,6 +6,7 @@
 #
 #   bash scripts/instructions.sh              # release builds, then every path, plain and streamed
 #   N=500 bash scripts/instructions.sh        # more requests per measurement (default 300)
+#   CHUNK_MS=0 bash scripts/instructions.sh   # stream events back to back (default 3 ms apart)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v valgrind >/dev/null || { echo "valgrind is required (apt-get install valgrind)" >&2; exit 1; }
@@ -17,7 +18,10 @@ work=$(mktemp -d)
 cleanup() { kill "${mock_pid:-}" "${obs_pid:-}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
 
-"$bin"/obs-mock --port 0 --chunks 20 >"$work/mock.out" &
+# Stream events 3 ms apart, as a model's tokens arrive: each is read, decoded and written on its own. Back to back
+# they would coalesce into fewer reads by chance (obs runs ~50x slower under valgrind), and the count would move
+# by 10% from run to run.
+"$bin"/obs-mock --port 0 --chunks 20 --chunk-ms "${CHUNK_MS:-3}" >"$work/mock.out" &
 mock_pid=$!
 for _ in $(seq 100); do grep -q "listening on" "$work/mock.out" 2>/dev/null && break; sleep 0.05; done
 mock=$(sed -n 's/^listening on //p' "$work/mock.out")
