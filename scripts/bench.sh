@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Reproduces docs/benchmarks.md: release builds of obs-server, obs-mock and obs-bench, then one obs-bench run that
 # measures direct-to-mock vs through-obs (and LiteLLM proxy, installed into a throwaway virtualenv) on loopback.
-# WITH_LITELLM=0 skips LiteLLM. Extra arguments go to obs-bench (see `obs-bench --help`).
+# WITH_LITELLM=0 skips LiteLLM. wrk (saturation tables) and nginx (the static-upstream table) are used when
+# installed: `apt-get install wrk nginx-light`. Extra arguments go to obs-bench (see `obs-bench --help`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

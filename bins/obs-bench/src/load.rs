@@ -104,6 +104,18 @@ pub async fn once(target: &Target) -> Option<(Duration, Duration)> {
     exchange(&mut connection, target).await
 }
 
+/// One request on a fresh connection; the whole body of a 2xx answer.
+pub async fn body(target: &Target) -> Option<Bytes> {
+    let mut connection = connect(target).await?;
+    let request = target.request()?;
+    connection.ready().await.ok()?;
+    let response = connection.send_request(request).await.ok()?;
+    if !response.status().is_success() {
+        return None;
+    }
+    Some(response.into_body().collect().await.ok()?.to_bytes())
+}
+
 /// `concurrency` workers; stops after `requests` in total or when `duration` is over, whichever comes first. A
 /// worker whose request fails counts an error and reconnects.
 pub async fn run(target: &Target, concurrency: usize, requests: u64, duration: Duration) -> Stats {

@@ -5,12 +5,14 @@
 
 mod floor;
 mod load;
+mod nginx;
 mod procs;
 mod wrk;
 
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
+use anyhow::Context;
 use clap::Parser;
 use load::{Stats, Target};
 use serde_json::json;
@@ -38,6 +40,9 @@ struct Args {
     /// Only the non-streaming table (quick before/after comparisons while profiling).
     #[arg(long)]
     quick: bool,
+    /// Only the static-nginx table (when nginx and wrk are installed).
+    #[arg(long)]
+    nginx_only: bool,
     /// Internal: run as the floor proxy in front of this upstream (the harness starts itself this way).
     #[arg(long, hide = true)]
     floor_proxy: Option<String>,
@@ -127,6 +132,9 @@ fn main() -> anyhow::Result<()> {
 async fn bench(args: Args) -> anyhow::Result<()> {
     let chunks = args.chunks.to_string();
     let mock = procs::mock(&args.mock_bin, &["--chunks", &chunks])?;
+    if args.nginx_only {
+        return nginx_table(&args, &mock.base).await;
+    }
     let obs = procs::obs(&args.obs_bin, &mock.base)?;
     let floor = procs::floor(&mock.base)?;
     let plain = paths(&mock.base, &obs.base, false);
@@ -224,6 +232,7 @@ async fn bench(args: Args) -> anyhow::Result<()> {
     let rss_after_load = procs::rss_mib(obs.child.id());
     drop(obs);
     drop(floor);
+    nginx_table(&args, &mock.base).await?;
 
     // 1,000 concurrent open streams against a slow upstream (300 ms between chunks, 40 chunks: ~12 s each).
     let slow_mock = procs::mock(&args.mock_bin, &["--chunks", "40", "--chunk-ms", "300"])?;
@@ -312,6 +321,68 @@ async fn bench(args: Args) -> anyhow::Result<()> {
         let _ = std::fs::remove_dir_all(&dir);
     }
     drop(mock);
+    Ok(())
+}
+
+/// The OpenAI path against a static nginx upstream (the issue's reference setup), plain and streamed: wrk
+/// saturation direct / through the floor / through obs, and the harness's added latency at concurrency 1.
+async fn nginx_table(args: &Args, mock_base: &str) -> anyhow::Result<()> {
+    let Some(nginx_bin) = nginx::binary() else {
+        println!("\n(nginx is not installed: no static-upstream table)");
+        return Ok(());
+    };
+    if !wrk::available() {
+        println!("\n(wrk is not installed: no static-upstream table)");
+        return Ok(());
+    }
+    let answer = load::body(&paths(mock_base, "", false).remove(0).direct).await.context("the mock's answer")?;
+    let transcript = load::body(&paths(mock_base, "", true).remove(0).direct).await.context("the mock's stream")?;
+    let dir = std::env::temp_dir().join(format!("obs-bench-nginx-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    let nginx = nginx::start(nginx_bin, &answer, &transcript, &dir)?;
+    let floor = procs::floor(&nginx.base)?;
+    println!("\n## OpenAI path against a static nginx upstream\n");
+    println!(
+        "nginx answers every POST with the mock's answer (or its whole {}-chunk SSE transcript) from memory: the \
+         upstream costs almost nothing, so the proxies get more of the two cores than in the tables above.\n",
+        args.chunks
+    );
+    println!(
+        "| mode | nginx direct (wrk req/s) | floor (wrk req/s) | obs (wrk req/s) | obs / floor | floor added p50 @1 | obs added p50 @1 | obs added p99 @1 |"
+    );
+    println!("|---|---|---|---|---|---|---|---|");
+    let show = |rate: Option<f64>| rate.map_or_else(|| "failed".to_owned(), |r| format!("{r:.0}"));
+    for (mode, stream) in [("non-streaming", false), ("streamed", true)] {
+        let upstream = format!("{}/{}", nginx.base, if stream { "stream" } else { "plain" });
+        let obs = procs::obs(&args.obs_bin, &upstream)?;
+        let path = paths(&upstream, &obs.base, stream).remove(0);
+        procs::wait_ready(Duration::from_secs(30), || ready(&path.obs)).await?;
+        let via_floor = Target { url: path.direct.url.replacen(&nginx.base, &floor.base, 1), ..path.direct.clone() };
+        let rate = |target: &Target| {
+            wrk::requests_per_second(target, 64, 1);
+            wrk::requests_per_second(target, 64, args.seconds)
+        };
+        let (direct, floored, through) = (rate(&path.direct), rate(&via_floor), rate(&path.obs));
+        let ratio = match (through, floored) {
+            (Some(o), Some(f)) if f > 0.0 => format!("{:.2}", o / f),
+            _ => "-".to_owned(),
+        };
+        let d = row(&measure(&path.direct, 1, args.requests, args.seconds).await);
+        let f = row(&measure(&via_floor, 1, args.requests, args.seconds).await);
+        let o = row(&measure(&path.obs, 1, args.requests, args.seconds).await);
+        println!(
+            "| {mode} | {} | {} | {} | {ratio} | {} | {} | {} |",
+            show(direct),
+            show(floored),
+            show(through),
+            ms(f[0].saturating_sub(d[0])),
+            ms(o[0].saturating_sub(d[0])),
+            ms(o[2].saturating_sub(d[2]))
+        );
+    }
+    drop(floor);
+    drop(nginx);
+    let _ = std::fs::remove_dir_all(&dir);
     Ok(())
 }
 
