@@ -11,8 +11,8 @@ mod wrk;
 
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
 use anyhow::Context;
+use bytes::Bytes;
 use clap::Parser;
 use load::{Stats, Target};
 use serde_json::json;
@@ -343,7 +343,7 @@ async fn nginx_table(args: &Args, mock_base: &str) -> anyhow::Result<()> {
     let floor = procs::floor(&nginx.base)?;
     println!("\n## OpenAI path against a static nginx upstream\n");
     println!(
-        "nginx answers every POST with the mock's answer (or its whole {}-chunk SSE transcript) from memory: the \
+        "nginx answers every POST with the mock's answer (or its whole {}-chunk SSE transcript, in one response) from a file: the \
          upstream costs almost nothing, so the proxies get more of the two cores than in the tables above.\n",
         args.chunks
     );
