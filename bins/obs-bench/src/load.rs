@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
+use hyper::body::Incoming;
 use hyper::client::conn::http1::SendRequest;
 use hyper_util::rt::TokioIo;
 
@@ -77,15 +78,18 @@ async fn connect(target: &Target) -> Option<Connection> {
     Some(sender)
 }
 
-/// Sends one request on `connection` and reads the whole body: (latency, time to first body byte), or None.
-async fn exchange(connection: &mut Connection, target: &Target) -> Option<(Duration, Duration)> {
+/// Sends one request once `connection` is ready: a 2xx answer's response and the instant it was sent, or None.
+async fn send(connection: &mut Connection, target: &Target) -> Option<(http::Response<Incoming>, Instant)> {
     let request = target.request()?;
     connection.ready().await.ok()?;
     let started = Instant::now();
     let response = connection.send_request(request).await.ok()?;
-    if !response.status().is_success() {
-        return None;
-    }
+    response.status().is_success().then_some((response, started))
+}
+
+/// Sends one request on `connection` and reads the whole body: (latency, time to first body byte), or None.
+async fn exchange(connection: &mut Connection, target: &Target) -> Option<(Duration, Duration)> {
+    let (response, started) = send(connection, target).await?;
     let mut body = response.into_body();
     let mut first = None;
     while let Some(frame) = body.frame().await {
@@ -107,12 +111,7 @@ pub async fn once(target: &Target) -> Option<(Duration, Duration)> {
 /// One request on a fresh connection; the whole body of a 2xx answer.
 pub async fn body(target: &Target) -> Option<Bytes> {
     let mut connection = connect(target).await?;
-    let request = target.request()?;
-    connection.ready().await.ok()?;
-    let response = connection.send_request(request).await.ok()?;
-    if !response.status().is_success() {
-        return None;
-    }
+    let (response, _) = send(&mut connection, target).await?;
     Some(response.into_body().collect().await.ok()?.to_bytes())
 }
 

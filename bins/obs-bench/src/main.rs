@@ -351,30 +351,23 @@ async fn nginx_table(args: &Args, mock_base: &str) -> anyhow::Result<()> {
         "| mode | nginx direct (wrk req/s) | floor (wrk req/s) | obs (wrk req/s) | obs / floor | floor added p50 @1 | obs added p50 @1 | obs added p99 @1 |"
     );
     println!("|---|---|---|---|---|---|---|---|");
-    let show = |rate: Option<f64>| rate.map_or_else(|| "failed".to_owned(), |r| format!("{r:.0}"));
     for (mode, stream) in [("non-streaming", false), ("streamed", true)] {
         let upstream = format!("{}/{}", nginx.base, if stream { "stream" } else { "plain" });
         let obs = procs::obs(&args.obs_bin, &upstream)?;
         let path = paths(&upstream, &obs.base, stream).remove(0);
         procs::wait_ready(Duration::from_secs(30), || ready(&path.obs)).await?;
         let via_floor = Target { url: path.direct.url.replacen(&nginx.base, &floor.base, 1), ..path.direct.clone() };
-        let rate = |target: &Target| {
-            wrk::requests_per_second(target, 64, 1);
-            wrk::requests_per_second(target, 64, args.seconds)
-        };
+        let rate = |target: &Target| wrk::saturation(target, args.seconds);
         let (direct, floored, through) = (rate(&path.direct), rate(&via_floor), rate(&path.obs));
-        let ratio = match (through, floored) {
-            (Some(o), Some(f)) if f > 0.0 => format!("{:.2}", o / f),
-            _ => "-".to_owned(),
-        };
+        let ratio = wrk::ratio(through, floored);
         let d = row(&measure(&path.direct, 1, args.requests, args.seconds).await);
         let f = row(&measure(&via_floor, 1, args.requests, args.seconds).await);
         let o = row(&measure(&path.obs, 1, args.requests, args.seconds).await);
         println!(
             "| {mode} | {} | {} | {} | {ratio} | {} | {} | {} |",
-            show(direct),
-            show(floored),
-            show(through),
+            wrk::show(direct),
+            wrk::show(floored),
+            wrk::show(through),
             ms(f[0].saturating_sub(d[0])),
             ms(o[0].saturating_sub(d[0])),
             ms(o[2].saturating_sub(d[2]))
@@ -395,19 +388,11 @@ fn wrk_table(kind: &str, paths: &[Path], via_floor: &dyn Fn(&Target) -> Target, 
     println!("\n## {kind} saturation with wrk -t1 -c64 (req/s)\n");
     println!("| path | direct | floor | obs | obs / floor |");
     println!("|---|---|---|---|---|");
-    let rate = |target: &Target| {
-        // Warm-up, then the measured run.
-        wrk::requests_per_second(target, 64, 1);
-        wrk::requests_per_second(target, 64, seconds)
-    };
-    let show = |rate: Option<f64>| rate.map_or_else(|| "failed".to_owned(), |r| format!("{r:.0}"));
+    let rate = |target: &Target| wrk::saturation(target, seconds);
     for path in paths {
         let (direct, floor, obs) = (rate(&path.direct), rate(&via_floor(&path.direct)), rate(&path.obs));
-        let ratio = match (obs, floor) {
-            (Some(o), Some(f)) if f > 0.0 => format!("{:.2}", o / f),
-            _ => "-".to_owned(),
-        };
-        println!("| {} | {} | {} | {} | {ratio} |", path.name, show(direct), show(floor), show(obs));
+        let ratio = wrk::ratio(obs, floor);
+        println!("| {} | {} | {} | {} | {ratio} |", path.name, wrk::show(direct), wrk::show(floor), wrk::show(obs));
     }
 }
 

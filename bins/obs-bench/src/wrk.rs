@@ -33,3 +33,22 @@ pub fn requests_per_second(target: &Target, connections: usize, seconds: u64) ->
     }
     text.lines().find_map(|line| line.trim().strip_prefix("Requests/sec:")).and_then(|v| v.trim().parse().ok())
 }
+
+/// Saturation at 64 connections: a one-second warm-up, then the measured `seconds`.
+pub fn saturation(target: &Target, seconds: u64) -> Option<f64> {
+    requests_per_second(target, 64, 1);
+    requests_per_second(target, 64, seconds)
+}
+
+/// A rate for the tables, or `failed`.
+pub fn show(rate: Option<f64>) -> String {
+    rate.map_or_else(|| "failed".to_owned(), |r| format!("{r:.0}"))
+}
+
+/// `proxy / floor` to two places, or `-` when either run failed.
+pub fn ratio(proxy: Option<f64>, floor: Option<f64>) -> String {
+    match (proxy, floor) {
+        (Some(p), Some(f)) if f > 0.0 => format!("{:.2}", p / f),
+        _ => "-".to_owned(),
+    }
+}

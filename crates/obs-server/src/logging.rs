@@ -1,8 +1,7 @@
 //! Log output: `tracing` to stderr, text or JSON (`LOG_FORMAT`), at `LOG_LEVEL` (`RUST_LOG` overrides).
 
-use std::io::IsTerminal;
-
 use std::fmt;
+use std::io::IsTerminal;
 
 use tracing::field::{Field, Visit};
 use tracing_subscriber::EnvFilter;
