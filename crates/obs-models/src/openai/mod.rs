@@ -7,6 +7,7 @@ mod models;
 mod request;
 mod response;
 mod tool;
+pub mod verbatim;
 
 pub use chunk::{ChatCompletionChunk, ChunkChoice, Delta, FunctionCallDelta, ToolCallDelta};
 pub use finish::FinishReason;
