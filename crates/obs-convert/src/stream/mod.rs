@@ -9,8 +9,9 @@ pub use claude_sse::ClaudeEventEncoder;
 pub use openai_sse::OpenAiSseEncoder;
 pub use titan_sse::TitanChunkEncoder;
 
-use obs_models::error::ErrorBody;
+use obs_models::error::{ErrorBody, ErrorCode};
 use obs_models::openai::ChatCompletionChunk;
+use obs_models::openai::verbatim::VerbatimChunk;
 
 use crate::target::TargetFormat;
 
@@ -18,6 +19,17 @@ use crate::target::TargetFormat;
 pub trait StreamEncoder: Send {
     /// Encodes one chunk (possibly nothing, possibly several events), appending to `out`.
     fn chunk(&mut self, chunk: ChatCompletionChunk, out: &mut Vec<u8>);
+    /// Encodes an OpenAI upstream's own chunk. Formats other than OpenAI read it typed; a chunk the typed parse
+    /// refuses (the check accepts only what it accepts, so never in practice) ends the stream with an error event.
+    fn verbatim(&mut self, chunk: VerbatimChunk, out: &mut Vec<u8>) {
+        match chunk.into_typed() {
+            Ok(chunk) => self.chunk(chunk, out),
+            Err(error) => {
+                let message = format!("An upstream stream chunk has an unexpected shape: {error}.");
+                self.error(&ErrorBody::new(ErrorCode::UpstreamError, message, None), out);
+            }
+        }
+    }
     /// Encodes a mid-stream error; the stream ends after it.
     fn error(&mut self, error: &ErrorBody, out: &mut Vec<u8>);
     /// Ends a stream that completed normally.
