@@ -1,14 +1,7 @@
 //! One non-streamed answer, checked: [`VerbatimCompletion`].
 
-use std::fmt;
-
-use serde::de::{self, Deserialize, Deserializer, MapAccess, Visitor};
-
-use super::chunk::UsageShape;
-use super::shape::{
-    AnyValue, Fold, FunctionShape, NullOrAny, Text, TextOrNull, fold_seq, next_key, not_kept, once, required,
-};
-use super::{NotVerbatim, is_compact};
+use super::scan::{Member, Refused, Scan, Scanner, once, required};
+use super::{NotVerbatim, function, small_unsigned, text, text_or_null, usage};
 use crate::openai::ChatCompletionResponse;
 
 /// A chat completion exactly as an OpenAI-compatible upstream wrote it, checked (see the module documentation).
@@ -32,14 +25,9 @@ impl VerbatimCompletion {
     /// assert!(VerbatimCompletion::check(no_content).is_err());
     /// ```
     pub fn check(json: String) -> Result<Self, NotVerbatim> {
-        let verdict = if is_compact(&json) {
-            serde_json::from_str::<CompletionShape>(&json).map_err(|e| e.to_string())
-        } else {
-            Err("not compact JSON".to_owned())
-        };
-        match verdict {
-            Ok(CompletionShape) => Ok(VerbatimCompletion { json }),
-            Err(reason) => Err(NotVerbatim { json, reason }),
+        match completion(&json) {
+            Ok(()) => Ok(VerbatimCompletion { json }),
+            Err(refused) => Err(NotVerbatim::new(json, &refused)),
         }
     }
 
@@ -61,157 +49,69 @@ impl VerbatimCompletion {
 
 /// The top level: what the typed `ChatCompletionResponse` requires, `usage` an object when present (the typed path
 /// drops a `null` one), anything else beside.
-struct CompletionShape;
-
-impl<'de> Deserialize<'de> for CompletionShape {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct TopVisitor;
-        impl<'de> Visitor<'de> for TopVisitor {
-            type Value = CompletionShape;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a chat completion")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<CompletionShape, A::Error> {
-                let (mut id, mut object, mut created, mut model, mut choices, mut usage) =
-                    (None, None, None, None, None, None);
-                while let Some(key) = next_key(&mut map)? {
-                    match &*key {
-                        "id" => once(&mut id, map.next_value::<Text>()?, "id")?,
-                        "object" => once(&mut object, map.next_value::<Text>()?, "object")?,
-                        "created" => once(&mut created, map.next_value::<u64>()?, "created")?,
-                        "model" => once(&mut model, map.next_value::<Text>()?, "model")?,
-                        "choices" => {
-                            let fold = Fold::new((), |(), _: ChoiceShape| {});
-                            once(&mut choices, map.next_value_seed(SeqOf(fold))?, "choices")?;
-                        }
-                        "usage" => once(&mut usage, map.next_value::<UsageShape>()?, "usage")?,
-                        _ => {
-                            map.next_value::<AnyValue>()?;
-                        }
-                    }
-                }
-                required(id, "id")?;
-                required(object, "object")?;
-                required(created, "created")?;
-                required(model, "model")?;
-                required(choices, "choices")?;
-                Ok(CompletionShape)
-            }
-        }
-        deserializer.deserialize_map(TopVisitor)
-    }
-}
-
-/// A seed reading an array through a [`Fold`].
-struct SeqOf<T, S>(Fold<T, S>);
-
-impl<'de, T: Deserialize<'de>, S> de::DeserializeSeed<'de> for SeqOf<T, S> {
-    type Value = (S, usize);
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
-        fold_seq(deserializer, self.0)
-    }
+fn completion(json: &str) -> Scan<()> {
+    let mut scanner = Scanner::new(json)?;
+    let (mut id, mut object, mut created, mut model, mut choices, mut usage_seen) =
+        (None, None, None, None, None, None);
+    scanner.object(|s, Member { key, .. }| match key {
+        b"id" => once(&mut id, text(s)?, s),
+        b"object" => once(&mut object, text(s)?, s),
+        b"created" => once(&mut created, s.unsigned()?, s),
+        b"model" => once(&mut model, text(s)?, s),
+        b"choices" => once(&mut choices, s.array(choice)?, s),
+        b"usage" => once(&mut usage_seen, usage(s)?, s),
+        _ => s.value().map(drop),
+    })?;
+    scanner.end()?;
+    required(id, "no id")?;
+    required(object, "no object")?;
+    required(created, "no created")?;
+    required(model, "no model")?;
+    required(choices, "no choices").map(drop)
 }
 
 /// One choice: `index`, `message`, and `finish_reason` and `logprobs` present (the typed path always writes them).
-struct ChoiceShape;
-
-impl<'de> Deserialize<'de> for ChoiceShape {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct ChoiceVisitor;
-        impl<'de> Visitor<'de> for ChoiceVisitor {
-            type Value = ChoiceShape;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a choice")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<ChoiceShape, A::Error> {
-                let (mut index, mut message, mut finish_reason, mut logprobs) = (None, None, None, None);
-                while let Some(key) = next_key(&mut map)? {
-                    match &*key {
-                        "index" => once(&mut index, map.next_value::<u32>()?, "index")?,
-                        "message" => once(&mut message, map.next_value::<MessageShape>()?, "message")?,
-                        "finish_reason" => once(&mut finish_reason, map.next_value::<TextOrNull>()?, "finish_reason")?,
-                        "logprobs" => once(&mut logprobs, map.next_value::<NullOrAny>()?, "logprobs")?,
-                        _ => {
-                            map.next_value::<AnyValue>()?;
-                        }
-                    }
-                }
-                required(index, "index")?;
-                required(message, "message")?;
-                finish_reason.ok_or_else(|| de::Error::custom("no `finish_reason` key"))?;
-                logprobs.ok_or_else(|| de::Error::custom("no `logprobs` key"))?;
-                Ok(ChoiceShape)
-            }
-        }
-        deserializer.deserialize_map(ChoiceVisitor)
-    }
+fn choice(scanner: &mut Scanner<'_>) -> Scan<()> {
+    let (mut index, mut message_seen, mut finish_reason, mut logprobs) = (None, None, None, None);
+    scanner.object(|s, Member { key, .. }| match key {
+        b"index" => once(&mut index, small_unsigned(s)?, s),
+        b"message" => once(&mut message_seen, message(s)?, s),
+        b"finish_reason" => once(&mut finish_reason, text_or_null(s)?, s),
+        b"logprobs" => once(&mut logprobs, s.value()?, s),
+        _ => s.value().map(drop),
+    })?;
+    required(index, "a choice without index")?;
+    required(message_seen, "a choice without message")?;
+    required(finish_reason, "a choice without finish_reason")?;
+    required(logprobs, "a choice without logprobs").map(drop)
 }
 
 /// The message: `role`; `content` present, a string or `null` (the typed path writes `null` for an absent one);
 /// `reasoning_content` a string; `tool_calls` an array of complete calls; anything else beside.
-struct MessageShape;
-
-impl<'de> Deserialize<'de> for MessageShape {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct MessageVisitor;
-        impl<'de> Visitor<'de> for MessageVisitor {
-            type Value = MessageShape;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a message")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<MessageShape, A::Error> {
-                let (mut role, mut content, mut reasoning, mut tool_calls) = (None, None, None, None);
-                while let Some(key) = next_key(&mut map)? {
-                    match &*key {
-                        "role" => once(&mut role, map.next_value::<Text>()?, "role")?,
-                        "content" => once(&mut content, map.next_value::<TextOrNull>()?, "content")?,
-                        "reasoning_content" => once(&mut reasoning, map.next_value::<Text>()?, "reasoning_content")?,
-                        "tool_calls" => {
-                            let fold = Fold::new((), |(), _: ToolCallShape| {});
-                            once(&mut tool_calls, map.next_value_seed(SeqOf(fold))?, "tool_calls")?;
-                        }
-                        _ => {
-                            map.next_value::<AnyValue>()?;
-                        }
-                    }
-                }
-                required(role, "role")?;
-                content.ok_or_else(|| de::Error::custom("no `content` key"))?;
-                Ok(MessageShape)
-            }
-        }
-        deserializer.deserialize_map(MessageVisitor)
-    }
+fn message(scanner: &mut Scanner<'_>) -> Scan<()> {
+    let (mut role, mut content, mut reasoning, mut tool_calls) = (None, None, None, None);
+    scanner.object(|s, Member { key, .. }| match key {
+        b"role" => once(&mut role, text(s)?, s),
+        b"content" => once(&mut content, text_or_null(s)?, s),
+        b"reasoning_content" => once(&mut reasoning, text(s)?, s),
+        b"tool_calls" => once(&mut tool_calls, s.array(tool_call)?, s),
+        _ => s.value().map(drop),
+    })?;
+    required(role, "a message without role")?;
+    required(content, "a message without content").map(drop)
 }
 
-/// A complete tool call with exactly the keys the typed `ToolCall` writes: `id`, `type`, `function`.
-struct ToolCallShape;
-
-impl<'de> Deserialize<'de> for ToolCallShape {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct CallVisitor;
-        impl<'de> Visitor<'de> for CallVisitor {
-            type Value = ToolCallShape;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a tool call")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<ToolCallShape, A::Error> {
-                let (mut id, mut kind, mut function) = (None, None, None);
-                while let Some(key) = next_key(&mut map)? {
-                    match &*key {
-                        "id" => once(&mut id, map.next_value::<Text>()?, "id")?,
-                        "type" => once(&mut kind, map.next_value::<Text>()?, "type")?,
-                        "function" => once(&mut function, map.next_value::<FunctionShape<true>>()?, "function")?,
-                        _ => return not_kept("a tool-call key the typed struct does not carry"),
-                    }
-                }
-                required(id, "id")?;
-                // The typed struct writes `"type":"function"` when it is absent.
-                kind.ok_or_else(|| de::Error::custom("no `type` key"))?;
-                required(function, "function")?;
-                Ok(ToolCallShape)
-            }
-        }
-        deserializer.deserialize_map(CallVisitor)
-    }
+/// A complete tool call with exactly the keys the typed `ToolCall` writes: `id`, `type` (written as `function`
+/// when absent, so required here), `function`.
+fn tool_call(scanner: &mut Scanner<'_>) -> Scan<()> {
+    let (mut id, mut kind, mut function_seen) = (None, None, None);
+    scanner.object(|s, Member { key, .. }| match key {
+        b"id" => once(&mut id, text(s)?, s),
+        b"type" => once(&mut kind, text(s)?, s),
+        b"function" => once(&mut function_seen, function(s, true)?, s),
+        _ => Err(Refused { reason: "a tool-call key the typed struct drops", at: s.position() }),
+    })?;
+    required(id, "a tool call without id")?;
+    required(kind, "a tool call without type")?;
+    required(function_seen, "a tool call without function")
 }

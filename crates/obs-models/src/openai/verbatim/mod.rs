@@ -3,23 +3,23 @@
 //! When the client speaks OpenAI and the provider is OpenAI-compatible, parsing each answer and stream chunk into
 //! the typed structs and serialising it again costs most of obs's work on that path, and changes nothing a client
 //! can see but the order of keys. [`VerbatimCompletion::check`] and [`VerbatimChunk::check`] read a document once,
-//! without building it, and accept it only when the typed path would write the same JSON value back: every
-//! key the typed structs require present with the right type, no `null` that the typed structs drop, no key they
-//! do not carry, and compact text (no whitespace outside strings). Anything else is handed back for the typed
-//! path, which is still the reference: a check that accepts must mean the typed parse accepts, and forwarding must
-//! give the value the typed path gives (tested).
+//! without building it, and accept it only when the typed path would write the same JSON value back: every key
+//! the typed structs require present with the right type, no `null` that the typed structs drop, no key they do
+//! not carry, and compact text (no whitespace outside strings). Anything else is handed back for the typed path,
+//! which stays the reference: a check that accepts must mean the typed parse accepts, and forwarding must give the
+//! value the typed path gives (property-tested against serde_json).
 //!
 //! A chunk also reports what the OpenAI stream encoder needs to edit it without parsing it again: where its `id`,
 //! `created` and `usage` are, and whether it carries anything.
 
 mod chunk;
 mod completion;
-mod shape;
-
-use std::ops::Range;
+mod scan;
 
 pub use chunk::{UsageMember, VerbatimChunk};
 pub use completion::VerbatimCompletion;
+
+use scan::{Member, Refused, Scan, Scanner, once, required};
 
 /// A document the checks handed back: the typed path takes it from here.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,78 +30,57 @@ pub struct NotVerbatim {
     pub reason: String,
 }
 
-/// Whether `json` has no whitespace outside its strings: the contract's events are compact JSON, and so is what
-/// the typed path writes. Inside strings only `"` and `\` matter, so the scan jumps between them.
-pub(crate) fn is_compact(json: &str) -> bool {
-    let bytes = json.as_bytes();
-    let mut at = 0;
-    loop {
-        let Some(offset) = bytes[at..].iter().position(|&b| matches!(b, b'"' | b' ' | b'\t' | b'\n' | b'\r')) else {
-            return true;
-        };
-        at += offset;
-        if bytes[at] != b'"' {
-            return false;
-        }
-        at += 1;
-        // Inside a string: to its closing quote, stepping over escapes.
-        loop {
-            let Some(offset) = memchr::memchr2(b'"', b'\\', &bytes[at..]) else {
-                return false;
-            };
-            at += offset;
-            if bytes[at] == b'\\' {
-                at += 2;
-                if at > bytes.len() {
-                    return false;
-                }
-            } else {
-                at += 1;
-                break;
-            }
-        }
+impl NotVerbatim {
+    fn new(json: String, refused: &Refused) -> Self {
+        NotVerbatim { json, reason: format!("{} (byte {})", refused.reason, refused.at) }
     }
 }
 
-/// Where `part` (a slice borrowed from `whole`) lies in `whole`, if it does.
-fn span_in(whole: &str, part: &str) -> Option<Range<usize>> {
-    let start = (part.as_ptr() as usize).checked_sub(whole.as_ptr() as usize)?;
-    let end = start.checked_add(part.len())?;
-    (end <= whole.len()).then_some(start..end)
+/// A string with any content: mirrors a required `String` field.
+fn text(scanner: &mut Scanner<'_>) -> Scan<()> {
+    scanner.string().map(drop)
 }
 
-/// The inside of a JSON string literal without escapes (`"abc"` → the span of `abc`); `None` for anything else.
-fn plain_string(whole: &str, raw: &str) -> Option<Range<usize>> {
-    let span = span_in(whole, raw)?;
-    let inner = raw.strip_prefix('"')?.strip_suffix('"')?;
-    (!inner.contains('\\')).then(|| span.start + 1..span.end - 1)
+/// A string or `null`: mirrors an `Option<String>` the typed struct always writes; whether it was `null`.
+fn text_or_null(scanner: &mut Scanner<'_>) -> Scan<bool> {
+    if scanner.null() { Ok(true) } else { text(scanner).map(|()| false) }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn compact_means_no_whitespace_outside_strings() {
-        assert!(is_compact(r#"{"a":"x y\tz","b":[1,2],"c":{"d":null}}"#));
-        assert!(is_compact(r#"{"a":"quote \" and backslash \\ then space "}"#));
-        assert!(is_compact(""));
-        assert!(!is_compact(r#"{"a": 1}"#));
-        assert!(!is_compact(r#"{"a":1, "b":2}"#));
-        assert!(!is_compact("{\"a\":1}\n"));
-        assert!(!is_compact(r#"{"a":"unterminated"#));
-        assert!(!is_compact(r#"{"a":"ends in an escape\"#));
+/// A non-negative integer that fits in a `u32`: mirrors a `u32` field.
+fn small_unsigned(scanner: &mut Scanner<'_>) -> Scan<()> {
+    let (_, value) = scanner.unsigned()?;
+    if u32::try_from(value).is_err() {
+        return Err(Refused { reason: "an index beyond 32 bits", at: scanner.position() });
     }
+    Ok(())
+}
 
-    #[test]
-    fn plain_strings_only() {
-        let json = String::from(r#"{"id":"abc","e":"a\"b","n":12}"#);
-        let json = json.as_str();
-        let at = |needle: &str| &json[json.find(needle).unwrap_or(0)..][..needle.len()];
-        assert_eq!(plain_string(json, at(r#""abc""#)).map(|r| &json[r]), Some("abc"));
-        assert_eq!(plain_string(json, at(r#""a\"b""#)), None);
-        assert_eq!(plain_string(json, at("12")), None);
-        let elsewhere = String::from("elsewhere");
-        assert_eq!(span_in(json, &elsewhere), None);
+/// A usage object: the three counts as unsigned integers (each once), anything else beside them.
+fn usage(scanner: &mut Scanner<'_>) -> Scan<()> {
+    let (mut prompt, mut completion, mut total) = (None, None, None);
+    scanner.object(|s, Member { key, .. }| match key {
+        b"prompt_tokens" => once(&mut prompt, s.unsigned()?, s),
+        b"completion_tokens" => once(&mut completion, s.unsigned()?, s),
+        b"total_tokens" => once(&mut total, s.unsigned()?, s),
+        _ => s.value().map(drop),
+    })?;
+    required(prompt, "usage without prompt_tokens")?;
+    required(completion, "usage without completion_tokens")?;
+    required(total, "usage without total_tokens").map(drop)
+}
+
+/// A tool call's function: `name` and `arguments` strings, nothing else; `complete`: both required (a whole call
+/// rather than a streamed fragment).
+fn function(scanner: &mut Scanner<'_>, complete: bool) -> Scan<()> {
+    let (mut name, mut arguments) = (None, None);
+    scanner.object(|s, Member { key, .. }| match key {
+        b"name" => once(&mut name, text(s)?, s),
+        b"arguments" => once(&mut arguments, text(s)?, s),
+        _ => Err(Refused { reason: "a function key the typed struct drops", at: s.position() }),
+    })?;
+    if complete {
+        required(name, "a function without name")?;
+        required(arguments, "a function without arguments")?;
     }
+    Ok(())
 }
