@@ -19,7 +19,9 @@ mod timeouts;
 use std::pin::Pin;
 
 use async_trait::async_trait;
-use futures::Stream;
+use futures::{Stream, StreamExt};
+use obs_models::error::ErrorCode;
+use obs_models::openai::verbatim::{VerbatimChunk, VerbatimCompletion};
 use obs_models::openai::{ChatCompletionChunk, ChatCompletionRequest, ChatCompletionResponse, ModelInfo};
 
 pub use error::AdapterError;
@@ -27,6 +29,72 @@ pub use timeouts::Timeouts;
 
 /// A stream of internal chunks. Dropping it cancels the upstream request.
 pub type ChunkStream = Pin<Box<dyn Stream<Item = Result<ChatCompletionChunk, AdapterError>> + Send>>;
+
+/// A stream of chunks that may be an OpenAI upstream's own ([`StreamItem`]). Dropping it cancels the upstream
+/// request.
+pub type ItemStream = Pin<Box<dyn Stream<Item = Result<StreamItem, AdapterError>> + Send>>;
+
+/// A non-streamed answer: typed, or an OpenAI-compatible upstream's own JSON that a client of the OpenAI format
+/// can be sent as it came (checked: see [`obs_models::openai::verbatim`]).
+#[derive(Debug, Clone, PartialEq)]
+// One per request, moved a few times: boxing the typed answer would add an allocation to every Bedrock answer to
+// save a copy of a few hundred bytes.
+#[allow(clippy::large_enum_variant)]
+pub enum Completion {
+    /// Built or parsed by obs.
+    Typed(ChatCompletionResponse),
+    /// The upstream's JSON.
+    Verbatim(VerbatimCompletion),
+}
+
+impl Completion {
+    /// The typed answer, parsing a verbatim one.
+    pub fn into_typed(self) -> Result<ChatCompletionResponse, AdapterError> {
+        match self {
+            Completion::Typed(response) => Ok(response),
+            Completion::Verbatim(json) => json.into_typed().map_err(|e| {
+                AdapterError::new(
+                    ErrorCode::UpstreamError,
+                    format!("The upstream answer is not a chat completion: {e}."),
+                )
+            }),
+        }
+    }
+}
+
+/// One streamed chunk: typed, or an OpenAI-compatible upstream's own (checked).
+#[derive(Debug, Clone, PartialEq)]
+pub enum StreamItem {
+    /// Built or parsed by obs.
+    Chunk(ChatCompletionChunk),
+    /// The upstream's JSON.
+    Verbatim(VerbatimChunk),
+}
+
+impl StreamItem {
+    /// The typed chunk, parsing a verbatim one.
+    pub fn into_chunk(self) -> Result<ChatCompletionChunk, AdapterError> {
+        match self {
+            StreamItem::Chunk(chunk) => Ok(chunk),
+            StreamItem::Verbatim(json) => json.into_typed().map_err(|e| {
+                AdapterError::new(
+                    ErrorCode::UpstreamError,
+                    format!("An upstream stream chunk has an unexpected shape: {e}."),
+                )
+            }),
+        }
+    }
+}
+
+/// The typed chunks of an item stream.
+pub fn typed_chunks(items: ItemStream) -> ChunkStream {
+    Box::pin(items.map(|item| item.and_then(StreamItem::into_chunk)))
+}
+
+/// The items of a typed chunk stream.
+pub fn typed_items(chunks: ChunkStream) -> ItemStream {
+    Box::pin(chunks.map(|chunk| chunk.map(StreamItem::Chunk)))
+}
 
 /// Where a routed request goes upstream.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -70,6 +138,26 @@ pub trait ChatAdapter: Send + Sync {
 
     /// The models this provider offers, for `/v1/models`.
     async fn list_models(&self) -> Result<Vec<ModelInfo>, AdapterError>;
+
+    /// Like [`ChatAdapter::chat`], for a caller that answers in OpenAI format: an OpenAI-compatible provider may
+    /// hand back the upstream's own answer (checked) instead of parsing it. The default is the typed answer.
+    async fn chat_passthrough(
+        &self,
+        request: ChatCompletionRequest,
+        target: &UpstreamTarget,
+    ) -> Result<Completion, AdapterError> {
+        self.chat(request, target).await.map(Completion::Typed)
+    }
+
+    /// Like [`ChatAdapter::chat_stream`], for a caller that answers in OpenAI format: an OpenAI-compatible
+    /// provider may hand back the upstream's own chunks (checked). The default is the typed chunks.
+    async fn chat_stream_passthrough(
+        &self,
+        request: ChatCompletionRequest,
+        target: &UpstreamTarget,
+    ) -> Result<ItemStream, AdapterError> {
+        self.chat_stream(request, target).await.map(typed_items)
+    }
 }
 
 /// Unix seconds now (0 if the clock is before 1970).

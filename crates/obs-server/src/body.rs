@@ -14,16 +14,19 @@ pub(crate) fn full(bytes: impl Into<Bytes>) -> Body {
     Full::new(bytes.into()).boxed_unsync()
 }
 
+/// A JSON answer whose text is already written.
+pub(crate) fn json_text(status: StatusCode, text: impl Into<Bytes>) -> Response<Body> {
+    let mut response = Response::new(full(text));
+    *response.status_mut() = status;
+    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response
+}
+
 pub(crate) fn json<T: serde::Serialize>(status: StatusCode, value: &T) -> Response<Body> {
     // A typical answer fits: serialising does not grow the buffer step by step from serde_json's 128 bytes.
     let mut bytes = Vec::with_capacity(1024);
     match serde_json::to_writer(&mut bytes, value) {
-        Ok(()) => {
-            let mut response = Response::new(full(bytes));
-            *response.status_mut() = status;
-            response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
-            response
-        }
+        Ok(()) => json_text(status, bytes),
         Err(error) => {
             crate::errors::error_response(&crate::errors::ApiError::internal(format!("encoding a response: {error}")))
         }

@@ -13,17 +13,18 @@ use obs_convert::stream::encoder_for;
 use obs_convert::target::TargetFormat;
 use obs_convert::{claude_out, titan_out};
 use obs_models::error::ErrorCode;
-use obs_service::{ChatService, ChunkStream};
+use obs_models::openai::ChatCompletionResponse;
+use obs_service::{Completion, ItemStream};
 
 use crate::app::App;
-use crate::body::{Body, json};
+use crate::body::{Body, json, json_text};
 use crate::errors::{ApiError, error_response};
 use crate::observe::RequestLog;
 use crate::sse;
 
 enum Outcome {
     Whole(Response<Body>),
-    Stream { stream: ChunkStream, target: TargetFormat, include_usage: bool },
+    Stream { stream: ItemStream, target: TargetFormat, include_usage: bool },
 }
 
 pub(crate) async fn handle(
@@ -73,26 +74,44 @@ async fn run(app: &Arc<App>, request: Request<Incoming>, log: &mut RequestLog) -
     let waited = Instant::now();
     if chat.is_stream() {
         let include_usage = chat.wants_stream_usage();
-        let stream = app.gateway.chat_completion_stream(chat).await.map_err(|e| upstream_failed(app, e))?;
+        let stream = app.gateway.chat_completion_stream_passthrough(chat).await.map_err(|e| upstream_failed(app, e))?;
         app.metrics.upstream_latency(provider, waited.elapsed().as_secs_f64());
         return Ok(Outcome::Stream { stream, target, include_usage });
     }
-    let response = app.gateway.chat_completion(chat).await.map_err(|e| upstream_failed(app, e))?;
+    let completion = app.gateway.chat_completion_passthrough(chat).await.map_err(|e| upstream_failed(app, e))?;
     app.metrics.upstream_latency(provider, waited.elapsed().as_secs_f64());
 
     let started = Instant::now();
-    let answer = match target {
-        TargetFormat::OpenAi => json(StatusCode::OK, &response),
-        TargetFormat::BedrockClaude => json(StatusCode::OK, &claude_out::from_internal(&response)?),
-        TargetFormat::BedrockTitan => {
-            if titan_out::drops_tool_calls(&response) {
-                tracing::info!(request_id = %log.request_id, "tool calls dropped: the Titan format cannot express them");
-            }
-            json(StatusCode::OK, &titan_out::from_internal(&response)?)
+    let answer = match completion {
+        // An OpenAI upstream's own answer, checked: sent as it came.
+        Completion::Verbatim(verbatim) if target == TargetFormat::OpenAi => {
+            json_text(StatusCode::OK, verbatim.into_string())
+        }
+        completion => {
+            let response = completion.into_typed().map_err(|e| upstream_failed(app, e.into()))?;
+            answer_in(target, &response, log)?
         }
     };
     log.overhead += started.elapsed();
     Ok(Outcome::Whole(answer))
+}
+
+/// A typed non-streamed answer in the target format.
+fn answer_in(
+    target: TargetFormat,
+    response: &ChatCompletionResponse,
+    log: &RequestLog,
+) -> Result<Response<Body>, ApiError> {
+    Ok(match target {
+        TargetFormat::OpenAi => json(StatusCode::OK, response),
+        TargetFormat::BedrockClaude => json(StatusCode::OK, &claude_out::from_internal(response)?),
+        TargetFormat::BedrockTitan => {
+            if titan_out::drops_tool_calls(response) {
+                tracing::info!(request_id = %log.request_id, "tool calls dropped: the Titan format cannot express them");
+            }
+            json(StatusCode::OK, &titan_out::from_internal(response)?)
+        }
+    })
 }
 
 fn upstream_failed(app: &App, error: obs_service::ServiceError) -> ApiError {

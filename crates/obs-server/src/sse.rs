@@ -12,7 +12,7 @@ use http::{HeaderValue, Response, header};
 use http_body_util::{BodyExt, StreamBody};
 use hyper::body::Frame;
 use obs_convert::stream::StreamEncoder;
-use obs_service::ChunkStream;
+use obs_service::{ItemStream, StreamItem};
 
 use crate::app::App;
 use crate::body::Body;
@@ -20,7 +20,7 @@ use crate::observe::RequestLog;
 
 struct State {
     app: Arc<App>,
-    upstream: ChunkStream,
+    upstream: ItemStream,
     encoder: Box<dyn StreamEncoder>,
     keep_alive: Duration,
     log: RequestLog,
@@ -38,7 +38,7 @@ impl Drop for State {
 
 pub(crate) fn response(
     app: Arc<App>,
-    upstream: ChunkStream,
+    upstream: ItemStream,
     encoder: Box<dyn StreamEncoder>,
     log: RequestLog,
 ) -> Response<Body> {
@@ -62,7 +62,8 @@ pub(crate) fn response(
             // Room for a typical event, so serialising it does not grow the buffer step by step.
             let mut out = Vec::with_capacity(512);
             match item {
-                Some(Ok(chunk)) => state.encoder.chunk(chunk, &mut out),
+                Some(Ok(StreamItem::Chunk(chunk))) => state.encoder.chunk(chunk, &mut out),
+                Some(Ok(StreamItem::Verbatim(chunk))) => state.encoder.verbatim(chunk, &mut out),
                 Some(Err(error)) => {
                     state.app.metrics.upstream_error(error.code.as_str());
                     state.log.outcome = "upstream_error";

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use futures::StreamExt;
-use obs_adapters::{AdapterError, ChatAdapter, ChunkStream};
+use obs_adapters::{AdapterError, ChatAdapter, ChunkStream, Completion, ItemStream, typed_chunks};
 use obs_models::error::ErrorCode;
 use obs_models::openai::{ChatCompletionRequest, ChatCompletionResponse, ModelList};
 
@@ -118,16 +118,25 @@ impl Gateway {
     }
 }
 
-#[async_trait]
-impl ChatService for Gateway {
-    async fn chat_completion(&self, request: ChatCompletionRequest) -> Result<ChatCompletionResponse, ServiceError> {
+impl Gateway {
+    /// [`ChatService::chat_completion`] for a caller that answers in OpenAI format: an OpenAI-compatible provider's
+    /// answer may come back as the upstream's own JSON (checked), to be sent as it came.
+    pub async fn chat_completion_passthrough(
+        &self,
+        request: ChatCompletionRequest,
+    ) -> Result<Completion, ServiceError> {
         let route = self.router.route(&request.model)?;
         let adapter = self.providers.get(route.provider).await?;
         let target = route.target();
-        self.with_retries(request, |attempt| adapter.chat(attempt, &target)).await
+        self.with_retries(request, |attempt| adapter.chat_passthrough(attempt, &target)).await
     }
 
-    async fn chat_completion_stream(&self, request: ChatCompletionRequest) -> Result<ChunkStream, ServiceError> {
+    /// [`ChatService::chat_completion_stream`] for a caller that answers in OpenAI format: an OpenAI-compatible
+    /// provider's chunks may come back as the upstream's own (checked).
+    pub async fn chat_completion_stream_passthrough(
+        &self,
+        request: ChatCompletionRequest,
+    ) -> Result<ItemStream, ServiceError> {
         let route = self.router.route(&request.model)?;
         let adapter = self.providers.get(route.provider).await?;
         let target = route.target();
@@ -135,12 +144,12 @@ impl ChatService for Gateway {
             let adapter = adapter.clone();
             let target = target.clone();
             async move {
-                let mut stream = adapter.chat_stream(attempt, &target).await?;
+                let mut stream = adapter.chat_stream_passthrough(attempt, &target).await?;
                 // Peek: a failure before any output is an ordinary error (and retryable); the caller commits its
                 // answer only once this first chunk exists.
                 match stream.next().await {
                     Some(Ok(first)) => {
-                        Ok(Box::pin(futures::stream::once(async move { Ok(first) }).chain(stream)) as ChunkStream)
+                        Ok(Box::pin(futures::stream::once(async move { Ok(first) }).chain(stream)) as ItemStream)
                     }
                     Some(Err(error)) => Err(error),
                     None => {
@@ -150,6 +159,17 @@ impl ChatService for Gateway {
             }
         })
         .await
+    }
+}
+
+#[async_trait]
+impl ChatService for Gateway {
+    async fn chat_completion(&self, request: ChatCompletionRequest) -> Result<ChatCompletionResponse, ServiceError> {
+        Ok(self.chat_completion_passthrough(request).await?.into_typed()?)
+    }
+
+    async fn chat_completion_stream(&self, request: ChatCompletionRequest) -> Result<ChunkStream, ServiceError> {
+        self.chat_completion_stream_passthrough(request).await.map(typed_chunks)
     }
 
     async fn list_models(&self) -> Result<ModelList, ServiceError> {

@@ -22,5 +22,5 @@ mod service;
 
 pub use error::ServiceError;
 pub use gateway::Gateway;
-pub use obs_adapters::{ChunkStream, UpstreamTarget};
+pub use obs_adapters::{ChunkStream, Completion, ItemStream, StreamItem, UpstreamTarget};
 pub use service::ChatService;

@@ -1,4 +1,4 @@
-//! Drives an SDK event receiver into a [`ChunkStream`]: one event at a time, the idle timeout between events, a
+//! Drives an SDK event receiver into an [`ItemStream`] of typed chunks: one event at a time, the idle timeout between events, a
 //! decoder per API family. Dropping the stream drops the receiver, which closes the upstream connection.
 
 use std::collections::VecDeque;
@@ -11,7 +11,7 @@ use obs_models::error::ErrorCode;
 use obs_models::openai::ChatCompletionChunk;
 
 use super::errors;
-use crate::{AdapterError, ChunkStream};
+use crate::{AdapterError, ItemStream, StreamItem};
 
 /// Turns one family's events into chunks.
 pub(crate) trait EventDecoder<T>: Send + 'static {
@@ -24,13 +24,13 @@ pub(crate) trait EventDecoder<T>: Send + 'static {
 struct State<T, E, D> {
     receiver: EventReceiver<T, E>,
     decoder: D,
-    pending: VecDeque<Result<ChatCompletionChunk, AdapterError>>,
+    pending: VecDeque<Result<StreamItem, AdapterError>>,
     scratch: Vec<ChatCompletionChunk>,
     idle: Duration,
     done: bool,
 }
 
-pub(crate) fn drive<T, E, D>(receiver: EventReceiver<T, E>, decoder: D, idle: Duration) -> ChunkStream
+pub(crate) fn drive<T, E, D>(receiver: EventReceiver<T, E>, decoder: D, idle: Duration) -> ItemStream
 where
     T: Send + 'static,
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
@@ -57,7 +57,7 @@ where
                     state.decoder.end(&mut state.scratch)
                 }
             };
-            state.pending.extend(state.scratch.drain(..).map(Ok));
+            state.pending.extend(state.scratch.drain(..).map(|chunk| Ok(StreamItem::Chunk(chunk))));
             if let Err(error) = outcome {
                 state.pending.push_back(Err(error));
                 state.done = true;

@@ -25,7 +25,9 @@ use obs_models::openai::{ChatCompletionRequest, ChatCompletionResponse, ModelInf
 
 pub use images::ImageFetchSettings;
 
-use crate::{AdapterError, BedrockFamily, ChatAdapter, ChunkStream, Timeouts, UpstreamTarget};
+use crate::{
+    AdapterError, BedrockFamily, ChatAdapter, ChunkStream, ItemStream, Timeouts, UpstreamTarget, typed_chunks,
+};
 
 /// Bedrock behaviour obs decides (not the SDK's defaults by accident).
 #[derive(Debug, Clone)]
@@ -124,6 +126,16 @@ impl ChatAdapter for BedrockAdapter {
         request: ChatCompletionRequest,
         target: &UpstreamTarget,
     ) -> Result<ChunkStream, AdapterError> {
+        self.chat_stream_passthrough(request, target).await.map(typed_chunks)
+    }
+
+    /// Bedrock chunks are always typed; the stream is built as items so obs-server's path has no layer to wrap
+    /// them.
+    async fn chat_stream_passthrough(
+        &self,
+        request: ChatCompletionRequest,
+        target: &UpstreamTarget,
+    ) -> Result<ItemStream, AdapterError> {
         match target.family {
             BedrockFamily::ClaudeInvoke => strategy::claude::chat_stream(&self.shared, request, target).await,
             BedrockFamily::TitanInvoke => strategy::titan::chat_stream(&self.shared, request, target).await,

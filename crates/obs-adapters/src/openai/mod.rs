@@ -7,12 +7,13 @@ mod stream;
 use async_trait::async_trait;
 use bytes::Bytes;
 use obs_models::error::ErrorCode;
+use obs_models::openai::verbatim::VerbatimCompletion;
 use obs_models::openai::{ChatCompletionRequest, ChatCompletionResponse, ModelInfo, ModelList, StreamOptions};
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::sse::DEFAULT_EVENT_LIMIT;
-use crate::{AdapterError, ChatAdapter, ChunkStream, Timeouts, UpstreamTarget};
+use crate::{AdapterError, ChatAdapter, ChunkStream, Completion, ItemStream, Timeouts, UpstreamTarget, typed_chunks};
 
 /// Configuration of one OpenAI-compatible provider.
 #[derive(Debug, Clone)]
@@ -158,17 +159,7 @@ impl ChatAdapter for OpenAiAdapter {
         request: ChatCompletionRequest,
         target: &UpstreamTarget,
     ) -> Result<ChatCompletionResponse, AdapterError> {
-        let response = self.post(upstream_body(request, target, false)?).await?;
-        let body: Bytes = tokio::time::timeout(self.timeouts.idle, response.bytes())
-            .await
-            .map_err(|_| errors::idle_timeout())?
-            .map_err(errors::transport)?;
-        // UTF-8 checked once for the whole body: parsing from `&str` skips serde_json's check of every string.
-        let not_a_completion = |e: &dyn std::fmt::Display| {
-            AdapterError::new(ErrorCode::UpstreamError, format!("The upstream answer is not a chat completion: {e}."))
-        };
-        let body = std::str::from_utf8(&body).map_err(|e| not_a_completion(&e))?;
-        serde_json::from_str(body).map_err(|e| not_a_completion(&e))
+        self.chat_passthrough(request, target).await?.into_typed()
     }
 
     async fn chat_stream(
@@ -176,8 +167,40 @@ impl ChatAdapter for OpenAiAdapter {
         request: ChatCompletionRequest,
         target: &UpstreamTarget,
     ) -> Result<ChunkStream, AdapterError> {
+        self.chat_stream_passthrough(request, target).await.map(typed_chunks)
+    }
+
+    async fn chat_passthrough(
+        &self,
+        request: ChatCompletionRequest,
+        target: &UpstreamTarget,
+    ) -> Result<Completion, AdapterError> {
+        let response = self.post(upstream_body(request, target, false)?).await?;
+        let body: Bytes = tokio::time::timeout(self.timeouts.idle, response.bytes())
+            .await
+            .map_err(|_| errors::idle_timeout())?
+            .map_err(errors::transport)?;
+        let not_a_completion = |e: &dyn std::fmt::Display| {
+            AdapterError::new(ErrorCode::UpstreamError, format!("The upstream answer is not a chat completion: {e}."))
+        };
+        let body = String::from_utf8(body.into()).map_err(|e| not_a_completion(&e.utf8_error()))?;
+        // The upstream's own JSON when forwarding it gives what parsing and serialising would; the typed parse
+        // (which also explains a malformed answer) otherwise.
+        match VerbatimCompletion::check(body) {
+            Ok(verbatim) => Ok(Completion::Verbatim(verbatim)),
+            Err(refused) => {
+                serde_json::from_str(&refused.json).map(Completion::Typed).map_err(|e| not_a_completion(&e))
+            }
+        }
+    }
+
+    async fn chat_stream_passthrough(
+        &self,
+        request: ChatCompletionRequest,
+        target: &UpstreamTarget,
+    ) -> Result<ItemStream, AdapterError> {
         let response = self.post(upstream_body(request, target, true)?).await?;
-        Ok(stream::chunks(response, self.timeouts, self.max_event_bytes))
+        Ok(stream::items(response, self.timeouts, self.max_event_bytes))
     }
 
     async fn list_models(&self) -> Result<Vec<ModelInfo>, AdapterError> {

@@ -1,5 +1,6 @@
-//! OpenAI SSE → internal chunks, read incrementally with the idle timeout; dropping the stream drops the
-//! response, which closes the upstream connection.
+//! OpenAI SSE → stream items, read incrementally with the idle timeout; dropping the stream drops the response,
+//! which closes the upstream connection. Each event is the upstream's own chunk when the verbatim check accepts
+//! it, else parsed typed (which also explains malformed events and reads error events).
 
 use std::collections::VecDeque;
 use std::pin::Pin;
@@ -8,23 +9,24 @@ use bytes::Bytes;
 use futures::{Stream, StreamExt};
 use obs_models::error::ErrorCode;
 use obs_models::openai::ChatCompletionChunk;
+use obs_models::openai::verbatim::VerbatimChunk;
 use serde_json::Value;
 
 use super::errors;
 use crate::sse::{SseEvent, SseParser};
-use crate::{AdapterError, ChunkStream, Timeouts};
+use crate::{AdapterError, ItemStream, StreamItem, Timeouts};
 
 struct State {
     body: Pin<Box<dyn Stream<Item = reqwest::Result<Bytes>> + Send>>,
     parser: SseParser,
     events: Vec<SseEvent>,
-    pending: VecDeque<Result<ChatCompletionChunk, AdapterError>>,
+    pending: VecDeque<Result<StreamItem, AdapterError>>,
     timeouts: Timeouts,
     first: bool,
     done: bool,
 }
 
-pub(super) fn chunks(response: reqwest::Response, timeouts: Timeouts, max_event_bytes: usize) -> ChunkStream {
+pub(super) fn items(response: reqwest::Response, timeouts: Timeouts, max_event_bytes: usize) -> ItemStream {
     let state = State {
         body: Box::pin(response.bytes_stream()),
         parser: SseParser::new(max_event_bytes),
@@ -74,8 +76,8 @@ impl State {
     }
 
     fn on_event(&mut self, event: SseEvent) {
-        match decode_event(&event.data) {
-            Ok(Some(chunk)) => self.pending.push_back(Ok(chunk)),
+        match decode_event(event.data) {
+            Ok(Some(item)) => self.pending.push_back(Ok(item)),
             Ok(None) => self.done = true,
             Err(error) => self.fail(error),
         }
@@ -87,22 +89,27 @@ impl State {
     }
 }
 
-/// One event's data: a chunk, `None` for `[DONE]`, or why the stream failed. The typed parse is the hot path (once
-/// per chunk); the generic one only runs to explain a failure.
-fn decode_event(data: &str) -> Result<Option<ChatCompletionChunk>, AdapterError> {
+/// One event's data: a chunk, `None` for `[DONE]`, or why the stream failed. The verbatim check is the hot path
+/// (once per chunk; it refuses error events); the typed parse takes what it hands back, and the generic one only
+/// runs to explain a failure.
+fn decode_event(data: String) -> Result<Option<StreamItem>, AdapterError> {
     if data == "[DONE]" {
         return Ok(None);
     }
-    let shape = match serde_json::from_str::<ChatCompletionChunk>(data) {
+    let data = match VerbatimChunk::check(data) {
+        Ok(chunk) => return Ok(Some(StreamItem::Verbatim(chunk))),
+        Err(refused) => refused.json,
+    };
+    let shape = match serde_json::from_str::<ChatCompletionChunk>(&data) {
         Ok(chunk) => {
             return match chunk.extra.get("error") {
                 Some(error) => Err(upstream_stream_error(error)),
-                None => Ok(Some(chunk)),
+                None => Ok(Some(StreamItem::Chunk(chunk))),
             };
         }
         Err(shape) => shape,
     };
-    match serde_json::from_str::<Value>(data) {
+    match serde_json::from_str::<Value>(&data) {
         Err(e) => {
             Err(AdapterError::new(ErrorCode::UpstreamError, format!("An upstream stream event is not JSON: {e}.")))
         }
@@ -133,22 +140,32 @@ mod tests {
     use super::*;
 
     fn message(data: &str) -> String {
-        let error = decode_event(data).unwrap_err();
+        let error = decode_event(data.to_owned()).unwrap_err();
         assert_eq!(error.code, ErrorCode::UpstreamError);
         error.message
     }
 
+    fn chunk(data: &str) -> StreamItem {
+        decode_event(data.to_owned()).unwrap().unwrap()
+    }
+
     #[test]
     fn events_become_chunks_done_or_one_error() {
-        let chunk = decode_event(
+        // OpenAI's own shape is forwarded as it came.
+        let openai = r#"{"id":"c1","object":"chat.completion.chunk","created":1,"model":"m","system_fingerprint":"fp","choices":[{"index":0,"delta":{"content":"Hi"},"logprobs":null,"finish_reason":null}]}"#;
+        match chunk(openai) {
+            StreamItem::Verbatim(verbatim) => assert_eq!(verbatim.as_str(), openai),
+            other => panic!("{other:?}"),
+        }
+        // Without `logprobs` the typed path adds it: parsed.
+        let item = chunk(
             r#"{"id":"c1","object":"chat.completion.chunk","created":1,"model":"m","system_fingerprint":"fp",
                 "choices":[{"index":0,"delta":{"content":"Hi"},"finish_reason":null}]}"#,
-        )
-        .unwrap()
-        .unwrap();
-        assert_eq!(chunk.choices[0].delta.content.as_deref(), Some("Hi"));
-        assert_eq!(chunk.extra["system_fingerprint"], "fp");
-        assert!(decode_event("[DONE]").unwrap().is_none());
+        );
+        let StreamItem::Chunk(typed) = item else { panic!("{item:?}") };
+        assert_eq!(typed.choices[0].delta.content.as_deref(), Some("Hi"));
+        assert_eq!(typed.extra["system_fingerprint"], "fp");
+        assert!(decode_event("[DONE]".to_owned()).unwrap().is_none());
 
         assert_eq!(
             message(r#"{"error":{"message":"The server had an error.","type":"server_error"}}"#),

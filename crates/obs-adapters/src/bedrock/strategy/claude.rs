@@ -12,7 +12,7 @@ use obs_models::openai::{ChatCompletionChunk, ChatCompletionRequest, ChatComplet
 use super::{chunk_payload, encode_body, invoke, invoke_stream};
 use crate::bedrock::event_stream::{EventDecoder, drive};
 use crate::bedrock::{Shared, images};
-use crate::{AdapterError, ChunkStream, UpstreamTarget, unix_now};
+use crate::{AdapterError, ItemStream, UpstreamTarget, unix_now};
 
 async fn body(shared: &Shared, request: &ChatCompletionRequest) -> Result<Vec<u8>, AdapterError> {
     let fetched = images::fetch_all(remote_image_urls(request), &shared.settings.images).await?;
@@ -38,7 +38,7 @@ pub(crate) async fn chat_stream(
     shared: &Shared,
     request: ChatCompletionRequest,
     target: &UpstreamTarget,
-) -> Result<ChunkStream, AdapterError> {
+) -> Result<ItemStream, AdapterError> {
     let body = body(shared, &request).await?;
     let events = invoke_stream(shared, target, body).await?;
     let decoder = Decoder(ClaudeStreamDecoder::new(ResponseMeta::new(request.model, unix_now())));

@@ -9,7 +9,7 @@ use obs_models::openai::{ChatCompletionChunk, ChatCompletionRequest, ChatComplet
 use super::{chunk_payload, encode_body, invoke, invoke_stream};
 use crate::bedrock::Shared;
 use crate::bedrock::event_stream::{EventDecoder, drive};
-use crate::{AdapterError, ChunkStream, UpstreamTarget, unix_now};
+use crate::{AdapterError, ItemStream, UpstreamTarget, unix_now};
 
 pub(crate) async fn chat(
     shared: &Shared,
@@ -30,7 +30,7 @@ pub(crate) async fn chat_stream(
     shared: &Shared,
     request: ChatCompletionRequest,
     target: &UpstreamTarget,
-) -> Result<ChunkStream, AdapterError> {
+) -> Result<ItemStream, AdapterError> {
     let body = encode_body(&titan::build(&request, shared.settings.titan_max_tokens)?)?;
     let events = invoke_stream(shared, target, body).await?;
     let decoder = Decoder(TitanStreamDecoder::new(ResponseMeta::new(request.model, unix_now())));
