@@ -9,7 +9,10 @@
 //! kept where the API sends `null` (an assistant's `content` beside tool calls, `finish_reason` while streaming),
 //! and every field obs does not understand is kept in a flattened `extra` map in the order it arrived.
 //!
-//! Must not import: any other obs crate, any I/O (HTTP, AWS SDK, tokio). Only serde.
+//! [`openai::verbatim`] checks an OpenAI-compatible upstream's own answers and chunks, so that obs can forward them
+//! as they came when the typed path would write the same JSON back.
+//!
+//! Must not import: any other obs crate, any I/O (HTTP, AWS SDK, tokio). Only serde (and memchr for byte scans).
 //! Start reading at [`openai::ChatCompletionRequest`].
 #![forbid(unsafe_code)]
 

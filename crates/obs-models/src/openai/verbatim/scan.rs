@@ -233,6 +233,12 @@ impl<'a> Scanner<'a> {
                 if escaped {
                     return self.refuse("an escaped key");
                 }
+                // serde_json gives keys like `$serde_json::private::RawValue` a meaning of their own when one of
+                // its features is on anywhere in the build (raw_value, arbitrary_precision): the typed parse would
+                // then read such an object differently. Found by the fuzzer while raw_value was on.
+                if self.bytes.get(key.start) == Some(&b'$') && self.bytes[key.clone()].starts_with(b"$serde_json") {
+                    return self.refuse("a key serde_json reserves");
+                }
                 if !self.eat(b':') {
                     return self.refuse("no colon after a key");
                 }
@@ -358,6 +364,7 @@ mod tests {
             r#"{"a" :1}"#,
             r#"{"a":1,}"#,
             r#"{"\u0061":1}"#,
+            r#"{"$serde_json::private::RawValue":"1"}"#,
             "{1:2}",
             "[1]x",
             &deep,
