@@ -45,7 +45,8 @@ pub(crate) fn response(
     app.metrics.stream_started();
     let keep_alive = app.keep_alive;
     let state = State { app, upstream, encoder, keep_alive, log, done: false };
-    let frames = futures::stream::unfold(state, |mut state| async move {
+    // Boxed: unfold moves its state in and out on every item, and this one holds the request log.
+    let frames = futures::stream::unfold(Box::new(state), |mut state| async move {
         loop {
             if state.done {
                 return None;

@@ -36,7 +36,8 @@ pub(super) fn items(response: reqwest::Response, timeouts: Timeouts, max_event_b
         first: true,
         done: false,
     };
-    Box::pin(futures::stream::unfold(state, |mut state| async move {
+    // Boxed: unfold moves its state in and out on every item; a box moves as one pointer.
+    Box::pin(futures::stream::unfold(Box::new(state), |mut state| async move {
         loop {
             if let Some(item) = state.pending.pop_front() {
                 return Some((item, state));

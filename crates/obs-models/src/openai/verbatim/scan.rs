@@ -127,9 +127,16 @@ impl<'a> Scanner<'a> {
     pub(super) fn number(&mut self) -> Scan<(Range<usize>, Option<u64>)> {
         let start = self.at;
         let negative = self.eat(b'-');
+        // The integer part's magnitude, accumulated as it is read; `None` once it overflows a u64.
+        let mut magnitude = Some(0u64);
         match self.peek() {
             Some(b'0') => self.at += 1,
-            Some(b'1'..=b'9') => self.skip_digits(),
+            Some(b'1'..=b'9') => {
+                while let Some(digit @ b'0'..=b'9') = self.peek() {
+                    magnitude = magnitude.and_then(|m| m.checked_mul(10)?.checked_add(u64::from(digit - b'0')));
+                    self.at += 1;
+                }
+            }
             _ => return self.refuse("not a number"),
         }
         let mut integer = true;
@@ -151,16 +158,16 @@ impl<'a> Scanner<'a> {
             self.skip_digits();
         }
         let span = start..self.at;
-        let text =
-            std::str::from_utf8(&self.bytes[span.clone()]).map_err(|_| Refused { reason: "not ASCII", at: start })?;
         if integer {
             // Integers beyond 64 bits become floats in serde_json and fail typed integer fields: refused.
-            return match (negative, text.parse::<i64>(), text.parse::<u64>()) {
-                (true, Ok(_), _) => Ok((span, None)),
-                (false, _, Ok(value)) => Ok((span, Some(value))),
+            return match (negative, magnitude) {
+                (false, Some(value)) => Ok((span, Some(value))),
+                (true, Some(value)) if value <= i64::MIN.unsigned_abs() => Ok((span, None)),
                 _ => self.refuse("an integer beyond 64 bits"),
             };
         }
+        let text =
+            std::str::from_utf8(&self.bytes[span.clone()]).map_err(|_| Refused { reason: "not ASCII", at: start })?;
         // Far from the limits only: near them serde_json's float parser (not Rust's) decides overflow and
         // underflow, and the two need not agree.
         let mantissa_nonzero = text.bytes().take_while(|b| !matches!(b, b'e' | b'E')).any(|b| matches!(b, b'1'..=b'9'));
@@ -326,6 +333,8 @@ mod tests {
             ("false", Kind::Bool),
             ("0", Kind::Number),
             ("-12.5e+3", Kind::Number),
+            ("-9223372036854775808", Kind::Number),
+            ("18446744073709551615", Kind::Number),
             ("1E-300", Kind::Number),
             ("0.0e999", Kind::Number),
             (r#""a\"b\\c\/\b\f\n\r\t\u00e9 é""#, Kind::String),
@@ -353,6 +362,7 @@ mod tests {
             "1e400",
             "18446744073709551616",
             "-9223372036854775809",
+            "99999999999999999999",
             r#""\x""#,
             r#""\u12""#,
             r#""\ud800""#,
