@@ -4,9 +4,12 @@
 # Counts user-space instructions only (no kernel, no waiting). SHA-256 runs its portable code under valgrind
 # (valgrind hides the SHA CPU extensions), so the Bedrock paths' signing share is larger here than on hardware.
 #
-#   bash scripts/instructions.sh              # release builds, then every path, plain and streamed
-#   N=500 bash scripts/instructions.sh        # more requests per measurement (default 300)
-#   CHUNK_MS=0 bash scripts/instructions.sh   # stream events back to back (default 3 ms apart)
+#   bash scripts/instructions.sh                 # release builds, then every path, plain and streamed
+#   N=500 bash scripts/instructions.sh           # more requests per measurement (default 300)
+#   CHUNK_MS=0 bash scripts/instructions.sh      # stream events back to back (default 3 ms apart)
+#   UPSTREAM=nginx bash scripts/instructions.sh  # the OpenAI path in front of a static nginx serving the emulator's
+#                                                # answer and whole transcript from files (needs nginx), as obs-bench's
+#                                                # static-upstream table: every event of a stream in one read
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v valgrind >/dev/null || { echo "valgrind is required (apt-get install valgrind)" >&2; exit 1; }
@@ -15,7 +18,7 @@ cargo build --release -p obs-server-bin -p obs-mock-bin >&2
 N=${N:-300}
 bin=${CARGO_TARGET_DIR:-target}/release
 work=$(mktemp -d)
-cleanup() { kill "${mock_pid:-}" "${obs_pid:-}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"; }
+cleanup() { kill "${mock_pid:-}" "${obs_pid:-}" "${nginx_pid:-}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
 
 # Stream events 3 ms apart, as a model's tokens arrive: each is read, decoded and written on its own. Back to back
@@ -25,14 +28,23 @@ trap cleanup EXIT
 mock_pid=$!
 for _ in $(seq 100); do grep -q "listening on" "$work/mock.out" 2>/dev/null && break; sleep 0.05; done
 mock=$(sed -n 's/^listening on //p' "$work/mock.out")
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 
-env API_KEY=bench-key PORT="$port" OPENAI_API_KEY=sk-bench OPENAI_BASE_URL="$mock/v1" AWS_REGION=us-east-1 \
-  BEDROCK_ENDPOINT_URL="$mock" AWS_ACCESS_KEY_ID=AKIDBENCH AWS_SECRET_ACCESS_KEY=bench-secret \
-  AWS_EC2_METADATA_DISABLED=true LOG_LEVEL=info \
-  valgrind --tool=callgrind --callgrind-out-file="$work/cg.%p" "$bin"/obs-server >/dev/null 2>"$work/obs.err" &
-obs_pid=$!
-for _ in $(seq 200); do curl -sf "http://127.0.0.1:$port/health" >/dev/null 2>&1 && break; sleep 0.1; done
+# obs-server under callgrind with its OpenAI upstream at $1.
+start_obs() {
+  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  env API_KEY=bench-key PORT="$port" OPENAI_API_KEY=sk-bench OPENAI_BASE_URL="$1" AWS_REGION=us-east-1 \
+    BEDROCK_ENDPOINT_URL="$mock" AWS_ACCESS_KEY_ID=AKIDBENCH AWS_SECRET_ACCESS_KEY=bench-secret \
+    AWS_EC2_METADATA_DISABLED=true LOG_LEVEL=info \
+    valgrind --tool=callgrind --callgrind-out-file="$work/cg.%p" "$bin"/obs-server >/dev/null 2>"$work/obs.err" &
+  obs_pid=$!
+  for _ in $(seq 200); do curl -sf "http://127.0.0.1:$port/health" >/dev/null 2>&1 && break; sleep 0.1; done
+}
+
+stop_obs() {
+  kill "$obs_pid" 2>/dev/null || true
+  wait "$obs_pid" 2>/dev/null || true
+  obs_pid=
+}
 
 # Sends $3 requests for model $1 (streamed when $2 is "stream") over one keep-alive connection.
 send() {
@@ -53,18 +65,54 @@ for _ in range(n):
 PY
 }
 
+# One row: $1 model, $2 mode, against the running obs-server.
+measure() {
+  send "$1" "$2" 100                       # warm-up: pools, lazy adapters, allocator
+  callgrind_control -z "$obs_pid" >/dev/null
+  send "$1" "$2" "$N"
+  rm -f "$work"/cg.*
+  callgrind_control -d "$obs_pid" >/dev/null
+  for _ in $(seq 50); do ls "$work"/cg.* >/dev/null 2>&1 && break; sleep 0.1; done
+  sleep 0.3
+  total=$(grep -h -E '^(summary|totals):' "$work"/cg.* | head -1 | awk '{print $2}')
+  echo "| $1 | $2 | $((total / N)) |"
+}
+
 echo "| path | mode | instructions per request |"
 echo "|---|---|---|"
+if [ "${UPSTREAM:-mock}" = nginx ]; then
+  command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || { echo "nginx is required (apt-get install nginx-light)" >&2; exit 1; }
+  PATH="$PATH:/usr/sbin"
+  ask='{"model":"gpt-4o","messages":[{"role":"user","content":"hello benchmark"}]'
+  mkdir -p "$work/files/plain/v1/chat" "$work/files/stream/v1/chat"
+  curl -sf "$mock/v1/chat/completions" -H 'authorization: Bearer sk-bench' -d "$ask}" >"$work/files/plain/v1/chat/completions"
+  curl -sf "$mock/v1/chat/completions" -H 'authorization: Bearer sk-bench' \
+    -d "$ask,\"stream\":true,\"stream_options\":{\"include_usage\":true}}" >"$work/files/stream/v1/chat/completions"
+  nginx_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  # POSTs are served the file through error_page 405 (the static module refuses POST), as in obs-bench's nginx.rs.
+  cat >"$work/nginx.conf" <<CONF
+worker_processes 1; daemon off; master_process off; pid $work/nginx.pid; error_log $work/error.log warn;
+events { worker_connections 1024; }
+http { access_log off; keepalive_requests 1000000; open_file_cache max=16;
+  client_body_temp_path $work/t1; proxy_temp_path $work/t2; fastcgi_temp_path $work/t3; uwsgi_temp_path $work/t4; scgi_temp_path $work/t5;
+  server { listen 127.0.0.1:$nginx_port;
+    location /plain/ { root $work/files; types { } default_type application/json; error_page 405 =200 \$uri; }
+    location /stream/ { root $work/files; types { } default_type text/event-stream; error_page 405 =200 \$uri; } } }
+CONF
+  nginx -p "$work" -e "$work/error.log" -c "$work/nginx.conf" &
+  nginx_pid=$!
+  sleep 0.3
+  for mode in plain stream; do
+    start_obs "http://127.0.0.1:$nginx_port/$mode/v1"
+    measure gpt-4o "$mode"
+    stop_obs
+  done
+  exit 0
+fi
+
+start_obs "$mock/v1"
 for mode in plain stream; do
   for model in gpt-4o anthropic.claude-3-haiku-20240307-v1:0 amazon.nova-lite-v1:0; do
-    send "$model" "$mode" 100                       # warm-up: pools, lazy adapters, allocator
-    callgrind_control -z "$obs_pid" >/dev/null
-    send "$model" "$mode" "$N"
-    rm -f "$work"/cg.*
-    callgrind_control -d "$obs_pid" >/dev/null
-    for _ in $(seq 50); do ls "$work"/cg.* >/dev/null 2>&1 && break; sleep 0.1; done
-    sleep 0.3
-    total=$(grep -h -E '^(summary|totals):' "$work"/cg.* | head -1 | awk '{print $2}')
-    echo "| $model | $mode | $((total / N)) |"
+    measure "$model" "$mode"
   done
 done
