@@ -7,6 +7,7 @@ mod floor;
 mod load;
 mod nginx;
 mod procs;
+mod sdk;
 mod wrk;
 
 use std::time::{Duration, Instant};
@@ -196,6 +197,7 @@ async fn bench(args: Args) -> anyhow::Result<()> {
         println!("{line}");
     }
     wrk_table("Non-streaming", &plain, &via_floor, args.seconds);
+    sdk_table(&plain, &mock.base, args.requests).await;
     if args.quick {
         return Ok(());
     }
@@ -324,8 +326,40 @@ async fn bench(args: Args) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The OpenAI path against a static nginx upstream (the issue's reference setup), plain and streamed: wrk
-/// saturation direct / through the floor / through obs, and the harness's added latency at concurrency 1.
+/// The Bedrock paths at concurrency 1: direct, through the official SDK alone, through obs — back to back, so that
+/// obs's added latency can be set against what the SDK it must use adds by itself.
+async fn sdk_table(plain: &[Path], mock_base: &str, requests: u64) {
+    println!("\n## Bedrock through the official AWS SDK alone, concurrency 1\n");
+    println!(
+        "The load generator calls the emulator through `aws-sdk-bedrockruntime` itself, configured as obs's adapter \
+         (retries off, static credentials): what the SDK adds to every Bedrock call in any gateway that uses it.\n"
+    );
+    println!(
+        "| path | direct p50 | SDK p50 | SDK added p50 | SDK added p99 | obs added p50 | obs added p99 | obs added − SDK added, p50 |"
+    );
+    println!("|---|---|---|---|---|---|---|---|");
+    let client = sdk::client(mock_base);
+    for (path, call) in plain.iter().skip(1).zip([sdk::Call::ClaudeInvoke, sdk::Call::Converse]) {
+        let direct = row(&measure(&path.direct, 1, requests, 5).await);
+        let through_sdk = row(&sdk::sequential(&client, call, &plain[1].direct.body, requests).await);
+        let through_obs = row(&measure(&path.obs, 1, requests, 5).await);
+        let added = |r: &[Duration; 4], i: usize| r[i].saturating_sub(direct[i]);
+        println!(
+            "| {} | {} | {} | {} | {} | {} | {} | {} |",
+            path.name,
+            ms(direct[0]),
+            ms(through_sdk[0]),
+            ms(added(&through_sdk, 0)),
+            ms(added(&through_sdk, 2)),
+            ms(added(&through_obs, 0)),
+            ms(added(&through_obs, 2)),
+            ms(added(&through_obs, 0).saturating_sub(added(&through_sdk, 0)))
+        );
+    }
+}
+
+/// Every path against a static nginx upstream (the issue's reference setup), plain and streamed: wrk saturation
+/// direct / through the floor / through obs, and the harness's added latency at concurrency 1.
 async fn nginx_table(args: &Args, mock_base: &str) -> anyhow::Result<()> {
     let Some(nginx_bin) = nginx::binary() else {
         println!("\n(nginx is not installed: no static-upstream table)");
@@ -335,48 +369,78 @@ async fn nginx_table(args: &Args, mock_base: &str) -> anyhow::Result<()> {
         println!("\n(wrk is not installed: no static-upstream table)");
         return Ok(());
     }
-    let answer = load::body(&paths(mock_base, "", false).remove(0).direct).await.context("the mock's answer")?;
-    let transcript = load::body(&paths(mock_base, "", true).remove(0).direct).await.context("the mock's stream")?;
     let dir = std::env::temp_dir().join(format!("obs-bench-nginx-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
-    let nginx = nginx::start(nginx_bin, &answer, &transcript, &dir)?;
+    let nginx = nginx::start(nginx_bin, &upstream_answers(mock_base).await?, &dir)?;
     let floor = procs::floor(&nginx.base)?;
-    println!("\n## OpenAI path against a static nginx upstream\n");
+    println!("\n## Every path against a static nginx upstream\n");
     println!(
-        "nginx answers every POST with the mock's answer (or its whole {}-chunk SSE transcript, in one response) from a file: the \
-         upstream costs almost nothing, so the proxies get more of the two cores than in the tables above.\n",
+        "nginx answers each request with the emulator's own answer to it ({} chunks when streamed, the whole stream in \
+         one response) from a file: the upstream costs almost nothing, so the proxies get more of the two cores than \
+         in the tables above. The AWS SDK in obs reads nginx's Claude, Converse and event-stream answers as it reads \
+         Bedrock's.\n",
         args.chunks
     );
     println!(
-        "| mode | nginx direct (wrk req/s) | floor (wrk req/s) | obs (wrk req/s) | obs / floor | floor added p50 @1 | obs added p50 @1 | obs added p99 @1 |"
+        "| path | mode | nginx direct (wrk req/s) | floor (wrk req/s) | obs (wrk req/s) | obs / floor | floor added p50 @1 | obs added p50 @1 | obs added p99 @1 |"
     );
-    println!("|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|");
     for (mode, stream) in [("non-streaming", false), ("streamed", true)] {
         let upstream = format!("{}/{}", nginx.base, if stream { "stream" } else { "plain" });
         let obs = procs::obs(&args.obs_bin, &upstream)?;
-        let path = paths(&upstream, &obs.base, stream).remove(0);
-        procs::wait_ready(Duration::from_secs(30), || ready(&path.obs)).await?;
-        let via_floor = Target { url: path.direct.url.replacen(&nginx.base, &floor.base, 1), ..path.direct.clone() };
-        let rate = |target: &Target| wrk::saturation(target, args.seconds);
-        let (direct, floored, through) = (rate(&path.direct), rate(&via_floor), rate(&path.obs));
-        let ratio = wrk::ratio(through, floored);
-        let d = row(&measure(&path.direct, 1, args.requests, args.seconds).await);
-        let f = row(&measure(&via_floor, 1, args.requests, args.seconds).await);
-        let o = row(&measure(&path.obs, 1, args.requests, args.seconds).await);
-        println!(
-            "| {mode} | {} | {} | {} | {ratio} | {} | {} | {} |",
-            wrk::show(direct),
-            wrk::show(floored),
-            wrk::show(through),
-            ms(f[0].saturating_sub(d[0])),
-            ms(o[0].saturating_sub(d[0])),
-            ms(o[2].saturating_sub(d[2]))
-        );
+        let list = paths(&upstream, &obs.base, stream);
+        procs::wait_ready(Duration::from_secs(30), || ready(&list[0].obs)).await?;
+        for path in &list {
+            let via_floor =
+                Target { url: path.direct.url.replacen(&nginx.base, &floor.base, 1), ..path.direct.clone() };
+            let rate = |target: &Target| wrk::saturation(target, args.seconds);
+            let (direct, floored, through) = (rate(&path.direct), rate(&via_floor), rate(&path.obs));
+            let ratio = wrk::ratio(through, floored);
+            let d = row(&measure(&path.direct, 1, args.requests, args.seconds).await);
+            let f = row(&measure(&via_floor, 1, args.requests, args.seconds).await);
+            let o = row(&measure(&path.obs, 1, args.requests, args.seconds).await);
+            println!(
+                "| {} | {mode} | {} | {} | {} | {ratio} | {} | {} | {} |",
+                path.name,
+                wrk::show(direct),
+                wrk::show(floored),
+                wrk::show(through),
+                ms(f[0].saturating_sub(d[0])),
+                ms(o[0].saturating_sub(d[0])),
+                ms(o[2].saturating_sub(d[2]))
+            );
+        }
     }
     drop(floor);
     drop(nginx);
     let _ = std::fs::remove_dir_all(&dir);
     Ok(())
+}
+
+/// The emulator's answer to each path's request, filed under `/plain` and `/stream` as obs-server will ask for it
+/// with the upstream base URL naming the mode. Streams come as obs always asks OpenAI for them: with usage.
+async fn upstream_answers(mock_base: &str) -> anyhow::Result<Vec<nginx::Answer>> {
+    let mut answers = Vec::new();
+    for (mode, stream) in [("plain", false), ("stream", true)] {
+        for path in paths(mock_base, "", stream) {
+            let mut ask = path.direct;
+            let openai = path.name == "OpenAI";
+            if openai && stream {
+                let mut body: serde_json::Value = serde_json::from_slice(&ask.body)?;
+                body["stream_options"] = json!({"include_usage": true});
+                ask.body = Bytes::from(body.to_string());
+            }
+            let body = load::body(&ask).await.with_context(|| format!("the emulator's answer for {}", path.name))?;
+            let content_type = match (openai, stream) {
+                (_, false) => "application/json",
+                (true, true) => "text/event-stream",
+                (false, true) => "application/vnd.amazon.eventstream",
+            };
+            let request_path = ask.url.trim_start_matches(mock_base);
+            answers.push(nginx::Answer { path: format!("/{mode}{request_path}"), body: body.to_vec(), content_type });
+        }
+    }
+    Ok(answers)
 }
 
 /// Saturation at 64 connections with wrk (when installed): direct, through the floor proxy, through obs.
