@@ -120,43 +120,49 @@ pub enum BedrockFamily {
 }
 
 /// What obs-service calls for one provider. Object-safe; implementations are shared by every model they serve.
+///
+/// An adapter implements the two `*_passthrough` methods — answers as the provider gives them: typed
+/// ([`Completion::Typed`], [`StreamItem::Chunk`]), or for an OpenAI-compatible provider the upstream's own JSON,
+/// checked — and [`ChatAdapter::list_models`]; the typed [`ChatAdapter::chat`] and [`ChatAdapter::chat_stream`]
+/// follow from them. An adapter that builds typed chunk streams hands them on with [`typed_items`].
 #[async_trait]
 pub trait ChatAdapter: Send + Sync {
-    /// One non-streaming completion. `request.model` is the id the client sent (Bedrock answers carry it).
-    async fn chat(
-        &self,
-        request: ChatCompletionRequest,
-        target: &UpstreamTarget,
-    ) -> Result<ChatCompletionResponse, AdapterError>;
-
-    /// A streaming completion. Resolves once the upstream accepted the request; errors after that arrive as items.
-    async fn chat_stream(
-        &self,
-        request: ChatCompletionRequest,
-        target: &UpstreamTarget,
-    ) -> Result<ChunkStream, AdapterError>;
-
-    /// The models this provider offers, for `/v1/models`.
-    async fn list_models(&self) -> Result<Vec<ModelInfo>, AdapterError>;
-
-    /// Like [`ChatAdapter::chat`], for a caller that answers in OpenAI format: an OpenAI-compatible provider may
-    /// hand back the upstream's own answer (checked) instead of parsing it. The default is the typed answer.
+    /// One non-streaming completion, for a caller that answers in OpenAI format: an OpenAI-compatible provider may
+    /// hand back the upstream's own answer (checked) instead of parsing it. `request.model` is the id the client
+    /// sent (Bedrock answers carry it).
     async fn chat_passthrough(
         &self,
         request: ChatCompletionRequest,
         target: &UpstreamTarget,
-    ) -> Result<Completion, AdapterError> {
-        self.chat(request, target).await.map(Completion::Typed)
-    }
+    ) -> Result<Completion, AdapterError>;
 
-    /// Like [`ChatAdapter::chat_stream`], for a caller that answers in OpenAI format: an OpenAI-compatible
-    /// provider may hand back the upstream's own chunks (checked). The default is the typed chunks.
+    /// A streaming completion, likewise: an OpenAI-compatible provider may hand back the upstream's own chunks
+    /// (checked). Resolves once the upstream accepted the request; errors after that arrive as items.
     async fn chat_stream_passthrough(
         &self,
         request: ChatCompletionRequest,
         target: &UpstreamTarget,
-    ) -> Result<ItemStream, AdapterError> {
-        self.chat_stream(request, target).await.map(typed_items)
+    ) -> Result<ItemStream, AdapterError>;
+
+    /// The models this provider offers, for `/v1/models`.
+    async fn list_models(&self) -> Result<Vec<ModelInfo>, AdapterError>;
+
+    /// One non-streaming completion, typed.
+    async fn chat(
+        &self,
+        request: ChatCompletionRequest,
+        target: &UpstreamTarget,
+    ) -> Result<ChatCompletionResponse, AdapterError> {
+        self.chat_passthrough(request, target).await?.into_typed()
+    }
+
+    /// A streaming completion of typed chunks.
+    async fn chat_stream(
+        &self,
+        request: ChatCompletionRequest,
+        target: &UpstreamTarget,
+    ) -> Result<ChunkStream, AdapterError> {
+        self.chat_stream_passthrough(request, target).await.map(typed_chunks)
     }
 }
 

@@ -21,13 +21,11 @@ use aws_sdk_bedrockruntime::config::StalledStreamProtectionConfig;
 use aws_sdk_bedrockruntime::config::retry::RetryConfig;
 use aws_sdk_bedrockruntime::config::timeout::TimeoutConfig;
 use obs_models::error::ErrorCode;
-use obs_models::openai::{ChatCompletionRequest, ChatCompletionResponse, ModelInfo};
+use obs_models::openai::{ChatCompletionRequest, ModelInfo};
 
 pub use images::ImageFetchSettings;
 
-use crate::{
-    AdapterError, BedrockFamily, ChatAdapter, ChunkStream, ItemStream, Timeouts, UpstreamTarget, typed_chunks,
-};
+use crate::{AdapterError, BedrockFamily, ChatAdapter, Completion, ItemStream, Timeouts, UpstreamTarget};
 
 /// Bedrock behaviour obs decides (not the SDK's defaults by accident).
 #[derive(Debug, Clone)]
@@ -107,30 +105,23 @@ impl BedrockAdapter {
 
 #[async_trait]
 impl ChatAdapter for BedrockAdapter {
-    async fn chat(
+    /// Bedrock answers are always typed.
+    async fn chat_passthrough(
         &self,
         request: ChatCompletionRequest,
         target: &UpstreamTarget,
-    ) -> Result<ChatCompletionResponse, AdapterError> {
-        match target.family {
+    ) -> Result<Completion, AdapterError> {
+        let answer = match target.family {
             BedrockFamily::ClaudeInvoke => strategy::claude::chat(&self.shared, request, target).await,
             BedrockFamily::TitanInvoke => strategy::titan::chat(&self.shared, request, target).await,
             BedrockFamily::ClaudeConverse | BedrockFamily::Converse => {
                 strategy::converse::chat(&self.shared, request, target).await
             }
-        }
+        };
+        answer.map(Completion::Typed)
     }
 
-    async fn chat_stream(
-        &self,
-        request: ChatCompletionRequest,
-        target: &UpstreamTarget,
-    ) -> Result<ChunkStream, AdapterError> {
-        self.chat_stream_passthrough(request, target).await.map(typed_chunks)
-    }
-
-    /// Bedrock chunks are always typed; the stream is built as items so obs-server's path has no layer to wrap
-    /// them.
+    /// Bedrock chunks are always typed; the stream is built as items, so no layer wraps them on the way.
     async fn chat_stream_passthrough(
         &self,
         request: ChatCompletionRequest,

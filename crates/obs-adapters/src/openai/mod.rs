@@ -8,12 +8,12 @@ use async_trait::async_trait;
 use bytes::Bytes;
 use obs_models::error::ErrorCode;
 use obs_models::openai::verbatim::VerbatimCompletion;
-use obs_models::openai::{ChatCompletionRequest, ChatCompletionResponse, ModelInfo, ModelList, StreamOptions};
+use obs_models::openai::{ChatCompletionRequest, ModelInfo, ModelList, StreamOptions};
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::sse::DEFAULT_EVENT_LIMIT;
-use crate::{AdapterError, ChatAdapter, ChunkStream, Completion, ItemStream, Timeouts, UpstreamTarget, typed_chunks};
+use crate::{AdapterError, ChatAdapter, Completion, ItemStream, Timeouts, UpstreamTarget};
 
 /// Configuration of one OpenAI-compatible provider.
 #[derive(Debug, Clone)]
@@ -154,22 +154,6 @@ fn upstream_body(
 
 #[async_trait]
 impl ChatAdapter for OpenAiAdapter {
-    async fn chat(
-        &self,
-        request: ChatCompletionRequest,
-        target: &UpstreamTarget,
-    ) -> Result<ChatCompletionResponse, AdapterError> {
-        self.chat_passthrough(request, target).await?.into_typed()
-    }
-
-    async fn chat_stream(
-        &self,
-        request: ChatCompletionRequest,
-        target: &UpstreamTarget,
-    ) -> Result<ChunkStream, AdapterError> {
-        self.chat_stream_passthrough(request, target).await.map(typed_chunks)
-    }
-
     async fn chat_passthrough(
         &self,
         request: ChatCompletionRequest,
