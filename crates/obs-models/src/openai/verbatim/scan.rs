@@ -229,59 +229,57 @@ impl<'a> Scanner<'a> {
     /// An object: `member` is called at each value with the key (written plainly: escaped keys are refused) and
     /// must consume the value.
     pub(super) fn object(&mut self, mut member: impl FnMut(&mut Self, Member<'a>) -> Scan<()>) -> Scan<()> {
-        if !self.eat(b'{') {
-            return self.refuse("not an object");
-        }
-        self.enter()?;
-        if !self.eat(b'}') {
-            loop {
-                let key_start = self.at;
-                let (key, escaped) = self.string()?;
-                if escaped {
-                    return self.refuse("an escaped key");
-                }
-                // serde_json gives keys like `$serde_json::private::RawValue` a meaning of their own when one of
-                // its features is on anywhere in the build (raw_value, arbitrary_precision): the typed parse would
-                // then read such an object differently. Found by the fuzzer while raw_value was on.
-                if self.bytes.get(key.start) == Some(&b'$') && self.bytes[key.clone()].starts_with(b"$serde_json") {
-                    return self.refuse("a key serde_json reserves");
-                }
-                if !self.eat(b':') {
-                    return self.refuse("no colon after a key");
-                }
-                let bytes: &'a [u8] = self.bytes;
-                member(self, Member { key: &bytes[key], start: key_start })?;
-                if self.eat(b',') {
-                    continue;
-                }
-                if self.eat(b'}') {
-                    break;
-                }
-                return self.refuse("no comma or brace after a member");
+        let members = self.list(b'{', b'}', "not an object", |s| {
+            let key_start = s.at;
+            let (key, escaped) = s.string()?;
+            if escaped {
+                return s.refuse("an escaped key");
             }
-        }
-        self.depth -= 1;
-        Ok(())
+            // serde_json gives keys like `$serde_json::private::RawValue` a meaning of their own when one of its
+            // features is on anywhere in the build (raw_value, arbitrary_precision): the typed parse would then
+            // read such an object differently. Found by the fuzzer while raw_value was on.
+            if s.bytes.get(key.start) == Some(&b'$') && s.bytes[key.clone()].starts_with(b"$serde_json") {
+                return s.refuse("a key serde_json reserves");
+            }
+            if !s.eat(b':') {
+                return s.refuse("no colon after a key");
+            }
+            let bytes: &'a [u8] = s.bytes;
+            member(s, Member { key: &bytes[key], start: key_start })
+        });
+        members.map(drop)
     }
 
     /// An array: `element` is called at each element and must consume it; the number of elements.
-    pub(super) fn array(&mut self, mut element: impl FnMut(&mut Self) -> Scan<()>) -> Scan<usize> {
-        if !self.eat(b'[') {
-            return self.refuse("not an array");
+    pub(super) fn array(&mut self, element: impl FnMut(&mut Self) -> Scan<()>) -> Scan<usize> {
+        self.list(b'[', b']', "not an array", element)
+    }
+
+    /// `open`, items separated by commas, `close` — an object's members or an array's elements; `item` reads one
+    /// item. The number of items.
+    fn list(
+        &mut self,
+        open: u8,
+        close: u8,
+        not_this: &'static str,
+        mut item: impl FnMut(&mut Self) -> Scan<()>,
+    ) -> Scan<usize> {
+        if !self.eat(open) {
+            return self.refuse(not_this);
         }
         self.enter()?;
         let mut count = 0;
-        if !self.eat(b']') {
+        if !self.eat(close) {
             loop {
-                element(self)?;
+                item(self)?;
                 count += 1;
                 if self.eat(b',') {
                     continue;
                 }
-                if self.eat(b']') {
+                if self.eat(close) {
                     break;
                 }
-                return self.refuse("no comma or bracket after an element");
+                return self.refuse("no comma or closing bracket after an item");
             }
         }
         self.depth -= 1;
