@@ -1,5 +1,6 @@
-//! Drives an SDK event receiver into an [`ItemStream`] of typed chunks: one event at a time, the idle timeout between events, a
-//! decoder per API family. Dropping the stream drops the receiver, which closes the upstream connection.
+//! Drives an SDK event receiver into an [`ItemStream`] of typed chunks: one event at a time, the idle timeout
+//! between events, a decoder per API family. Dropping the stream drops the receiver, which closes the upstream
+//! connection.
 
 use std::collections::VecDeque;
 use std::time::Duration;
