@@ -77,9 +77,7 @@ impl StreamEncoder for OpenAiSseEncoder {
         if chunk.carries_nothing() {
             return;
         }
-        out.extend_from_slice(b"data: ");
         self.write_verbatim(&chunk, out);
-        out.extend_from_slice(b"\n\n");
     }
 
     fn error(&mut self, error: &ErrorBody, out: &mut Vec<u8>) {
@@ -104,9 +102,7 @@ impl StreamEncoder for OpenAiSseEncoder {
                     write_data(&chunk, out);
                 }
                 PendingUsage::Verbatim(chunk) => {
-                    out.extend_from_slice(b"data: ");
                     self.write_verbatim(&chunk, out);
-                    out.extend_from_slice(b"\n\n");
                 }
             }
         }
@@ -115,8 +111,8 @@ impl StreamEncoder for OpenAiSseEncoder {
 }
 
 impl OpenAiSseEncoder {
-    /// A verbatim chunk with the stream's identity and the client's usage choice: `"usage":null` on every chunk
-    /// when it asked, no `usage` key when it did not (the usage chunk itself keeps its object).
+    /// A verbatim chunk's event (`data: …\n\n`) with the stream's identity and the client's usage choice:
+    /// `"usage":null` on every chunk when it asked, no `usage` key when it did not (the usage chunk keeps its object).
     fn write_verbatim(&self, chunk: &VerbatimChunk, out: &mut Vec<u8>) {
         let (id, created) = match &self.identity {
             Some((id, created, _)) => {
@@ -125,6 +121,8 @@ impl OpenAiSseEncoder {
             None => (None, None),
         };
         let usage_null = (chunk.usage() != &UsageMember::Object).then_some(self.include_usage);
+        out.extend_from_slice(b"data: ");
         chunk.write_edited(out, id, created, usage_null);
+        out.extend_from_slice(b"\n\n");
     }
 }
