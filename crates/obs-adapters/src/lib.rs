@@ -2,7 +2,7 @@
 //!
 //! Owns dispatch: clients built once per provider and shared, calls to upstreams, transport parsing (SSE, Bedrock
 //! event streams), timeouts (connect, first byte, idle between stream events) and the mapping of every upstream
-//! failure to an [`AdapterError`] with the code of contract §2. The format work — bodies, responses, stream events
+//! failure to an [`Error`] with the code of contract §2. The format work — bodies, responses, stream events
 //! — is obs-convert's; Converse, whose shapes are the SDK's own types, is mapped in [`bedrock::converse`].
 //!
 //! Start at [`ChatAdapter`], then [`openai::OpenAiAdapter`] and [`bedrock::BedrockAdapter`].
@@ -11,7 +11,6 @@
 #![forbid(unsafe_code)]
 
 pub mod bedrock;
-mod error;
 pub mod openai;
 pub mod sse;
 mod timeouts;
@@ -24,15 +23,15 @@ use obs_models::error::ErrorCode;
 use obs_models::openai::verbatim::{VerbatimChunk, VerbatimCompletion};
 use obs_models::openai::{ChatCompletionChunk, ChatCompletionRequest, ChatCompletionResponse, ModelInfo};
 
-pub use error::AdapterError;
+pub use obs_models::Error;
 pub use timeouts::Timeouts;
 
 /// A stream of internal chunks. Dropping it cancels the upstream request.
-pub type ChunkStream = Pin<Box<dyn Stream<Item = Result<ChatCompletionChunk, AdapterError>> + Send>>;
+pub type ChunkStream = Pin<Box<dyn Stream<Item = Result<ChatCompletionChunk, Error>> + Send>>;
 
 /// A stream of chunks that may be an OpenAI upstream's own ([`StreamItem`]). Dropping it cancels the upstream
 /// request.
-pub type ItemStream = Pin<Box<dyn Stream<Item = Result<StreamItem, AdapterError>> + Send>>;
+pub type ItemStream = Pin<Box<dyn Stream<Item = Result<StreamItem, Error>> + Send>>;
 
 /// A non-streamed answer: typed, or an OpenAI-compatible upstream's own JSON that a client of the OpenAI format
 /// can be sent as it came (checked: see [`obs_models::openai::verbatim`]).
@@ -49,14 +48,11 @@ pub enum Completion {
 
 impl Completion {
     /// The typed answer, parsing a verbatim one.
-    pub fn into_typed(self) -> Result<ChatCompletionResponse, AdapterError> {
+    pub fn into_typed(self) -> Result<ChatCompletionResponse, Error> {
         match self {
             Completion::Typed(response) => Ok(response),
             Completion::Verbatim(json) => json.into_typed().map_err(|e| {
-                AdapterError::new(
-                    ErrorCode::UpstreamError,
-                    format!("The upstream answer is not a chat completion: {e}."),
-                )
+                Error::new(ErrorCode::UpstreamError, format!("The upstream answer is not a chat completion: {e}."))
             }),
         }
     }
@@ -73,14 +69,11 @@ pub enum StreamItem {
 
 impl StreamItem {
     /// The typed chunk, parsing a verbatim one.
-    pub fn into_chunk(self) -> Result<ChatCompletionChunk, AdapterError> {
+    pub fn into_chunk(self) -> Result<ChatCompletionChunk, Error> {
         match self {
             StreamItem::Chunk(chunk) => Ok(chunk),
             StreamItem::Verbatim(json) => json.into_typed().map_err(|e| {
-                AdapterError::new(
-                    ErrorCode::UpstreamError,
-                    format!("An upstream stream chunk has an unexpected shape: {e}."),
-                )
+                Error::new(ErrorCode::UpstreamError, format!("An upstream stream chunk has an unexpected shape: {e}."))
             }),
         }
     }
@@ -134,7 +127,7 @@ pub trait ChatAdapter: Send + Sync {
         &self,
         request: ChatCompletionRequest,
         target: &UpstreamTarget,
-    ) -> Result<Completion, AdapterError>;
+    ) -> Result<Completion, Error>;
 
     /// A streaming completion, likewise: an OpenAI-compatible provider may hand back the upstream's own chunks
     /// (checked). Resolves once the upstream accepted the request; errors after that arrive as items.
@@ -142,26 +135,22 @@ pub trait ChatAdapter: Send + Sync {
         &self,
         request: ChatCompletionRequest,
         target: &UpstreamTarget,
-    ) -> Result<ItemStream, AdapterError>;
+    ) -> Result<ItemStream, Error>;
 
     /// The models this provider offers, for `/v1/models`.
-    async fn list_models(&self) -> Result<Vec<ModelInfo>, AdapterError>;
+    async fn list_models(&self) -> Result<Vec<ModelInfo>, Error>;
 
     /// One non-streaming completion, typed.
     async fn chat(
         &self,
         request: ChatCompletionRequest,
         target: &UpstreamTarget,
-    ) -> Result<ChatCompletionResponse, AdapterError> {
+    ) -> Result<ChatCompletionResponse, Error> {
         self.chat_passthrough(request, target).await?.into_typed()
     }
 
     /// A streaming completion of typed chunks.
-    async fn chat_stream(
-        &self,
-        request: ChatCompletionRequest,
-        target: &UpstreamTarget,
-    ) -> Result<ChunkStream, AdapterError> {
+    async fn chat_stream(&self, request: ChatCompletionRequest, target: &UpstreamTarget) -> Result<ChunkStream, Error> {
         self.chat_stream_passthrough(request, target).await.map(typed_chunks)
     }
 }

@@ -17,7 +17,7 @@ use aws_smithy_runtime_api::client::result::ConnectorError;
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use futures::StreamExt;
 use obs_adapters::bedrock::{BedrockAdapter, BedrockSettings, ImageFetchSettings};
-use obs_adapters::{AdapterError, BedrockFamily, ChatAdapter, Timeouts, UpstreamTarget};
+use obs_adapters::{BedrockFamily, ChatAdapter, Error, Timeouts, UpstreamTarget};
 use obs_mock::{MockConfig, MockHandle, REJECTED_ACCESS_KEY_ID, spawn};
 use obs_models::error::ErrorCode;
 use obs_models::openai::ChatCompletionRequest;
@@ -329,8 +329,7 @@ impl aws_credential_types::provider::ProvideCredentials for NoCredentials {
 async fn rejected_and_missing_credentials_are_gateway_authentication_errors() {
     let mock = spawn(MockConfig::default()).await.unwrap();
     let rejected = BedrockAdapter::new(&sdk_config(&mock, REJECTED_ACCESS_KEY_ID), settings(&mock));
-    let error: AdapterError =
-        rejected.chat(hello("m"), &target("meta.llama3", BedrockFamily::Converse)).await.unwrap_err();
+    let error: Error = rejected.chat(hello("m"), &target("meta.llama3", BedrockFamily::Converse)).await.unwrap_err();
     assert_eq!(error.code, ErrorCode::UpstreamAuthenticationError);
     assert!(!error.message.contains("test-secret"));
 

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use futures::StreamExt;
 use obs_adapters::openai::{OpenAiAdapter, OpenAiConfig, http_client};
-use obs_adapters::{AdapterError, BedrockFamily, ChatAdapter, Timeouts, UpstreamTarget};
+use obs_adapters::{BedrockFamily, ChatAdapter, Error, Timeouts, UpstreamTarget};
 use obs_mock::{MockConfig, MockHandle, StreamOutcome, spawn};
 use obs_models::error::ErrorCode;
 use obs_models::openai::ChatCompletionRequest;
@@ -107,7 +107,7 @@ async fn stream_asks_for_usage_and_yields_every_chunk() {
     );
 }
 
-async fn chat_error(adapter: &OpenAiAdapter, model: &str) -> AdapterError {
+async fn chat_error(adapter: &OpenAiAdapter, model: &str) -> Error {
     adapter.chat(hello(model), &target(model)).await.unwrap_err()
 }
 

@@ -14,19 +14,19 @@ use obs_models::openai::{
 };
 use serde_json::{Map, Value};
 
-use crate::ConvertError;
+use crate::Error;
 use crate::validate::{check_model, check_range, typed};
 
 /// Validates a Bedrock Claude body (plus obs's `model`/`model_id` and `stream`) and converts it.
-pub fn to_internal(body: Value) -> Result<ChatCompletionRequest, ConvertError> {
+pub fn to_internal(body: Value) -> Result<ChatCompletionRequest, Error> {
     let Value::Object(mut object) = body else {
-        return Err(ConvertError::new(ErrorCode::InvalidBody, "The request body must be a JSON object.", None));
+        return Err(Error::new(ErrorCode::InvalidBody, "The request body must be a JSON object."));
     };
     let model = take_model(&mut object)?;
     let stream = match object.remove("stream") {
         None | Some(Value::Null) => None,
         Some(Value::Bool(b)) => Some(b),
-        Some(_) => return Err(ConvertError::invalid("stream", "`stream` must be a boolean.")),
+        Some(_) => return Err(Error::invalid("stream", "`stream` must be a boolean.")),
     };
     check_claude_body(&object)?;
     let claude: ClaudeRequest = typed(Value::Object(object))?;
@@ -34,7 +34,7 @@ pub fn to_internal(body: Value) -> Result<ChatCompletionRequest, ConvertError> {
 }
 
 /// `model`, falling back to `model_id` (both removed from the body).
-fn take_model(object: &mut Map<String, Value>) -> Result<String, ConvertError> {
+fn take_model(object: &mut Map<String, Value>) -> Result<String, Error> {
     let model = object.remove("model");
     let model_id = object.remove("model_id");
     let chosen = match model {
@@ -48,35 +48,29 @@ fn take_model(object: &mut Map<String, Value>) -> Result<String, ConvertError> {
     }
 }
 
-fn check_claude_body(object: &Map<String, Value>) -> Result<(), ConvertError> {
+fn check_claude_body(object: &Map<String, Value>) -> Result<(), Error> {
     if !object.get("max_tokens").and_then(Value::as_u64).is_some_and(|n| n >= 1 && n <= u64::from(u32::MAX)) {
-        return Err(ConvertError::invalid(
-            "max_tokens",
-            "`max_tokens` is required and must be an integer of at least 1.",
-        ));
+        return Err(Error::invalid("max_tokens", "`max_tokens` is required and must be an integer of at least 1."));
     }
     // Claude's own ranges (OpenAI allows temperature up to 2).
     check_range(object, "temperature", 0.0, 1.0)?;
     check_range(object, "top_p", 0.0, 1.0)?;
     if object.get("top_k").filter(|v| !v.is_null()).is_some_and(|v| !v.is_u64()) {
-        return Err(ConvertError::invalid("top_k", "`top_k` must be a non-negative integer."));
+        return Err(Error::invalid("top_k", "`top_k` must be a non-negative integer."));
     }
     let messages = match object.get("messages") {
         Some(Value::Array(m)) => m,
-        _ => return Err(ConvertError::invalid("messages", "`messages` must be an array.")),
+        _ => return Err(Error::invalid("messages", "`messages` must be an array.")),
     };
     if messages.is_empty() {
-        return Err(ConvertError::new(
-            ErrorCode::EmptyMessages,
-            "`messages` must contain at least one message.",
-            Some("messages".to_owned()),
-        ));
+        return Err(Error::new(ErrorCode::EmptyMessages, "`messages` must contain at least one message.")
+            .with_param("messages".to_owned()));
     }
     for (i, message) in messages.iter().enumerate() {
         match message.get("role").and_then(Value::as_str) {
             Some("user" | "assistant") => {}
             _ => {
-                return Err(ConvertError::invalid(
+                return Err(Error::invalid(
                     format!("messages.{i}.role"),
                     format!("Invalid role in message {i}: a Claude body takes 'user' or 'assistant'."),
                 ));
@@ -90,7 +84,7 @@ fn check_claude_body(object: &Map<String, Value>) -> Result<(), ConvertError> {
                 }
             }
             _ => {
-                return Err(ConvertError::invalid(
+                return Err(Error::invalid(
                     format!("messages.{i}.content"),
                     "Message content must be a string or an array of content blocks.",
                 ));
@@ -100,13 +94,11 @@ fn check_claude_body(object: &Map<String, Value>) -> Result<(), ConvertError> {
     Ok(())
 }
 
-fn check_block(at: &str, block: &Value) -> Result<(), ConvertError> {
+fn check_block(at: &str, block: &Value) -> Result<(), Error> {
     match block.get("type").and_then(Value::as_str) {
         Some("text" | "image" | "tool_use" | "tool_result" | "thinking" | "redacted_thinking") => Ok(()),
-        Some(other) => {
-            Err(ConvertError::invalid(format!("{at}.type"), format!("Unknown content block type '{other}'.")))
-        }
-        None => Err(ConvertError::invalid(format!("{at}.type"), "Each content block needs a string `type`.")),
+        Some(other) => Err(Error::invalid(format!("{at}.type"), format!("Unknown content block type '{other}'."))),
+        None => Err(Error::invalid(format!("{at}.type"), "Each content block needs a string `type`.")),
     }
 }
 

@@ -4,13 +4,12 @@ use obs_models::claude::{ClaudeResponse, ClaudeUsage, ContentBlock, ThinkingBloc
 use obs_models::openai::ChatCompletionResponse;
 use serde_json::Value;
 
-use crate::{ConvertError, finish};
+use crate::{Error, finish};
 
 /// Converts the first choice: reasoning as a `thinking` block, the text as a `text` block when there is text, then
 /// one `tool_use` block per tool call (its `input` the parsed arguments object).
-pub fn from_internal(response: &ChatCompletionResponse) -> Result<ClaudeResponse, ConvertError> {
-    let choice =
-        response.choices.first().ok_or_else(|| ConvertError::upstream("The upstream answer had no choices."))?;
+pub fn from_internal(response: &ChatCompletionResponse) -> Result<ClaudeResponse, Error> {
+    let choice = response.choices.first().ok_or_else(|| Error::upstream("The upstream answer had no choices."))?;
     let mut content = Vec::new();
     if let Some(reasoning) = choice.message.reasoning_content.as_ref().filter(|r| !r.is_empty()) {
         content.push(ContentBlock::Thinking(ThinkingBlock { thinking: reasoning.clone(), signature: None }));

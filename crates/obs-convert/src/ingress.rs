@@ -5,7 +5,7 @@ use obs_models::error::ErrorCode;
 use obs_models::openai::ChatCompletionRequest;
 use serde_json::Value;
 
-use crate::ConvertError;
+use crate::Error;
 use crate::detect::{IngressFormat, detect};
 
 /// Parses and validates a chat-completions body in any ingress format.
@@ -23,28 +23,22 @@ use crate::detect::{IngressFormat, detect};
 /// let err = parse_chat_request(br#"{"model":"gpt-4o","messages":[]}"#).unwrap_err();
 /// assert_eq!(err.code.as_str(), "empty_messages");
 /// ```
-pub fn parse_chat_request(body: &[u8]) -> Result<(IngressFormat, ChatCompletionRequest), ConvertError> {
+pub fn parse_chat_request(body: &[u8]) -> Result<(IngressFormat, ChatCompletionRequest), Error> {
     // UTF-8 checked once for the whole body: parsing from `&str` skips serde_json's check of every string.
     let body = std::str::from_utf8(body).map_err(|e| {
         let at = e.valid_up_to();
-        ConvertError::new(
-            ErrorCode::InvalidJson,
-            format!("The request body is not valid JSON: not UTF-8 at byte {at}."),
-            None,
-        )
+        Error::new(ErrorCode::InvalidJson, format!("The request body is not valid JSON: not UTF-8 at byte {at}."))
     })?;
-    let value: Value = serde_json::from_str(body).map_err(|e| {
-        ConvertError::new(ErrorCode::InvalidJson, format!("The request body is not valid JSON: {e}."), None)
-    })?;
+    let value: Value = serde_json::from_str(body)
+        .map_err(|e| Error::new(ErrorCode::InvalidJson, format!("The request body is not valid JSON: {e}.")))?;
     if !value.is_object() {
-        return Err(ConvertError::new(ErrorCode::InvalidBody, "The request body must be a JSON object.", None));
+        return Err(Error::new(ErrorCode::InvalidBody, "The request body must be a JSON object."));
     }
     let Some(format) = detect(&value) else {
-        return Err(ConvertError::new(
+        return Err(Error::new(
             ErrorCode::UnsupportedFormat,
             "Unsupported request format: expected an OpenAI body (`messages`), a Bedrock Claude body \
              (`anthropic_version`) or a Bedrock Titan body (`inputText` and `textGenerationConfig`).",
-            None,
         ));
     };
     let request = match format {

@@ -10,7 +10,7 @@
 //!   stream events parsed back into internal responses and chunks; finish-reason mapping ([`finish`]).
 //!
 //! The internal representation is the OpenAI type set of `obs-models`. Every function returns a typed
-//! [`ConvertError`] carrying the OpenAI `code` and `param` of contract §2 — never a panic.
+//! [`Error`] carrying the OpenAI `code` and `param` of contract §2 — never a panic.
 //!
 //! Must not import: obs-adapters and anything above it, the AWS SDK, reqwest, hyper, tokio.
 #![forbid(unsafe_code)]
@@ -19,7 +19,6 @@ pub mod bedrock;
 pub mod claude_in;
 pub mod claude_out;
 pub mod detect;
-mod error;
 pub mod finish;
 pub mod ids;
 pub mod ingress;
@@ -29,4 +28,4 @@ pub mod titan_in;
 pub mod titan_out;
 pub mod validate;
 
-pub use error::ConvertError;
+pub use obs_models::Error;

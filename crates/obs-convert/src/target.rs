@@ -3,7 +3,7 @@
 
 use obs_models::error::ErrorCode;
 
-use crate::ConvertError;
+use crate::Error;
 
 /// The format obs answers in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -19,17 +19,17 @@ pub enum TargetFormat {
 
 impl TargetFormat {
     /// Parses a `target_format` value; `None` (parameter absent) means OpenAI.
-    pub fn parse(value: Option<&str>) -> Result<Self, ConvertError> {
+    pub fn parse(value: Option<&str>) -> Result<Self, Error> {
         let Some(value) = value else { return Ok(TargetFormat::OpenAi) };
         match value.to_ascii_lowercase().as_str() {
             "openai" => Ok(TargetFormat::OpenAi),
             "bedrock_claude" | "claude" | "anthropic" => Ok(TargetFormat::BedrockClaude),
             "bedrock_titan" | "titan" => Ok(TargetFormat::BedrockTitan),
-            _ => Err(ConvertError::new(
+            _ => Err(Error::new(
                 ErrorCode::InvalidTargetFormat,
                 format!("Unknown target_format '{value}': use openai, bedrock_claude or bedrock_titan."),
-                Some("target_format".to_owned()),
-            )),
+            )
+            .with_param("target_format".to_owned())),
         }
     }
 

@@ -7,13 +7,13 @@ use obs_models::openai::{ChatCompletionRequest, Message, Stop, TitanIngress};
 use obs_models::titan::TitanRequest;
 use serde_json::{Map, Value};
 
-use crate::ConvertError;
+use crate::Error;
 use crate::validate::{check_model, typed};
 
 /// Validates a Bedrock Titan body (plus obs's `model` and `stream`) and converts it.
-pub fn to_internal(body: Value) -> Result<ChatCompletionRequest, ConvertError> {
+pub fn to_internal(body: Value) -> Result<ChatCompletionRequest, Error> {
     let Value::Object(mut object) = body else {
-        return Err(ConvertError::new(ErrorCode::InvalidBody, "The request body must be a JSON object.", None));
+        return Err(Error::new(ErrorCode::InvalidBody, "The request body must be a JSON object."));
     };
     let model = object.remove("model");
     check_model(model.as_ref())?;
@@ -23,7 +23,7 @@ pub fn to_internal(body: Value) -> Result<ChatCompletionRequest, ConvertError> {
     let stream = match object.remove("stream") {
         None | Some(Value::Null) => None,
         Some(Value::Bool(b)) => Some(b),
-        Some(_) => return Err(ConvertError::invalid("stream", "`stream` must be a boolean.")),
+        Some(_) => return Err(Error::invalid("stream", "`stream` must be a boolean.")),
     };
     check_titan_body(&object)?;
     let titan: TitanRequest = typed(Value::Object(object))?;
@@ -38,17 +38,17 @@ pub fn to_internal(body: Value) -> Result<ChatCompletionRequest, ConvertError> {
     Ok(request)
 }
 
-fn check_titan_body(object: &Map<String, Value>) -> Result<(), ConvertError> {
+fn check_titan_body(object: &Map<String, Value>) -> Result<(), Error> {
     if !object.get("inputText").is_some_and(Value::is_string) {
-        return Err(ConvertError::invalid("inputText", "`inputText` must be a string."));
+        return Err(Error::invalid("inputText", "`inputText` must be a string."));
     }
     let Some(config) = object.get("textGenerationConfig").and_then(Value::as_object) else {
-        return Err(ConvertError::invalid("textGenerationConfig", "`textGenerationConfig` must be an object."));
+        return Err(Error::invalid("textGenerationConfig", "`textGenerationConfig` must be an object."));
     };
     if let Some(v) = config.get("maxTokenCount").filter(|v| !v.is_null())
         && !v.as_u64().is_some_and(|n| n >= 1 && n <= u64::from(u32::MAX))
     {
-        return Err(ConvertError::invalid(
+        return Err(Error::invalid(
             "textGenerationConfig.maxTokenCount",
             "`maxTokenCount` must be an integer of at least 1.",
         ));
@@ -57,7 +57,7 @@ fn check_titan_body(object: &Map<String, Value>) -> Result<(), ConvertError> {
         if let Some(v) = config.get(key).filter(|v| !v.is_null())
             && !v.as_f64().is_some_and(|x| (0.0..=1.0).contains(&x))
         {
-            return Err(ConvertError::invalid(
+            return Err(Error::invalid(
                 format!("textGenerationConfig.{key}"),
                 format!("`{key}` must be a number between 0 and 1."),
             ));
@@ -66,7 +66,7 @@ fn check_titan_body(object: &Map<String, Value>) -> Result<(), ConvertError> {
     if let Some(v) = config.get("stopSequences").filter(|v| !v.is_null())
         && !v.as_array().is_some_and(|items| items.iter().all(Value::is_string))
     {
-        return Err(ConvertError::invalid(
+        return Err(Error::invalid(
             "textGenerationConfig.stopSequences",
             "`stopSequences` must be an array of strings.",
         ));

@@ -4,12 +4,11 @@
 use obs_models::openai::{ChatCompletionResponse, FinishReason};
 use obs_models::titan::{TitanResponse, TitanResult};
 
-use crate::{ConvertError, finish};
+use crate::{Error, finish};
 
 /// Converts the first choice.
-pub fn from_internal(response: &ChatCompletionResponse) -> Result<TitanResponse, ConvertError> {
-    let choice =
-        response.choices.first().ok_or_else(|| ConvertError::upstream("The upstream answer had no choices."))?;
+pub fn from_internal(response: &ChatCompletionResponse) -> Result<TitanResponse, Error> {
+    let choice = response.choices.first().ok_or_else(|| Error::upstream("The upstream answer had no choices."))?;
     let usage = response.usage.as_ref();
     Ok(TitanResponse {
         input_text_token_count: usage.map_or(0, |u| u.prompt_tokens),

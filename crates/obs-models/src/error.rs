@@ -1,4 +1,5 @@
-//! The OpenAI error body and the closed list of error codes obs answers with (contract §2).
+//! The OpenAI error body, the closed list of error codes obs answers with (contract §2), and [`Error`]: the one
+//! error every library layer (conversion, adapters, service) returns.
 
 use serde::{Deserialize, Serialize};
 
@@ -180,5 +181,79 @@ impl ErrorCode {
 impl std::fmt::Display for ErrorCode {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+/// Why a request failed, in every layer below the HTTP server: the code (which gives the status and OpenAI type),
+/// one human sentence, the offending field and the upstream's `retry-after`. Each ingress API's server maps it
+/// to its own error shape once, at the edge.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct Error {
+    /// The code of contract §2.
+    pub code: ErrorCode,
+    /// One human sentence, the upstream's own message where it gave one. Never a secret, an address or an error
+    /// chain.
+    pub message: String,
+    /// Dotted path of the offending request field.
+    pub param: Option<String>,
+    /// The upstream's `retry-after`, passed on with a 429.
+    pub retry_after: Option<String>,
+}
+
+impl Error {
+    /// An error with a code and message.
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Error { code, message: message.into(), param: None, retry_after: None }
+    }
+
+    /// The same error about request field `param`.
+    #[must_use]
+    pub fn with_param(mut self, param: impl Into<String>) -> Self {
+        self.param = Some(param.into());
+        self
+    }
+
+    /// `invalid_value` at `param`.
+    pub fn invalid(param: impl Into<String>, message: impl Into<String>) -> Self {
+        Error::new(ErrorCode::InvalidValue, message).with_param(param)
+    }
+
+    /// `unsupported_parameter` at `param`.
+    pub fn unsupported(param: impl Into<String>, message: impl Into<String>) -> Self {
+        Error::new(ErrorCode::UnsupportedParameter, message).with_param(param)
+    }
+
+    /// `upstream_error`: the upstream answered something obs cannot read.
+    pub fn upstream(message: impl Into<String>) -> Self {
+        Error::new(ErrorCode::UpstreamError, message)
+    }
+
+    /// Whether retrying the same request on the same target may succeed: connect failures, throttling,
+    /// unavailability — only ever before any output reached the client.
+    pub fn is_retryable(&self) -> bool {
+        matches!(
+            self.code,
+            ErrorCode::UpstreamUnreachable | ErrorCode::RateLimitExceeded | ErrorCode::ServiceUnavailable
+        )
+    }
+
+    /// Whether another target may succeed where this one failed: everything [`Error::is_retryable`] covers, plus
+    /// timeouts, the upstream's own 500-class failures and unreadable answers, and the gateway's credentials or
+    /// model access refused by that upstream. Never a fault of the request itself (validation, unknown model).
+    pub fn allows_fallback(&self) -> bool {
+        self.is_retryable()
+            || matches!(
+                self.code,
+                ErrorCode::UpstreamTimeout
+                    | ErrorCode::UpstreamError
+                    | ErrorCode::UpstreamAuthenticationError
+                    | ErrorCode::UpstreamAccessDenied
+            )
+    }
+
+    /// The OpenAI error body.
+    pub fn to_body(&self) -> ErrorBody {
+        ErrorBody::new(self.code, self.message.clone(), self.param.clone())
     }
 }

@@ -18,6 +18,8 @@
 
 pub mod claude;
 pub mod error;
+
+pub use error::Error;
 pub mod openai;
 pub mod titan;
 

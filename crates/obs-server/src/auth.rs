@@ -7,7 +7,7 @@ use secrecy::{ExposeSecret, SecretString};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
-use crate::errors::ApiError;
+use obs_models::Error;
 
 /// The configured keys, as digests; `None` means auth is off (`--no-auth`, or demo mode without a key).
 #[derive(Clone)]
@@ -34,15 +34,15 @@ impl Auth {
         Auth { digests: None }
     }
 
-    pub(crate) fn check(&self, headers: &HeaderMap) -> Result<(), ApiError> {
+    pub(crate) fn check(&self, headers: &HeaderMap) -> Result<(), Error> {
         let Some(digests) = &self.digests else { return Ok(()) };
         let Some(presented) = presented_key(headers) else {
-            return Err(ApiError::new(ErrorCode::InvalidApiKey, "Not authenticated"));
+            return Err(Error::new(ErrorCode::InvalidApiKey, "Not authenticated"));
         };
         let presented = digest(presented.as_bytes());
         // Compare against every key without stopping early.
         let matched = digests.iter().fold(subtle::Choice::from(0), |acc, key| acc | key.ct_eq(&presented));
-        if bool::from(matched) { Ok(()) } else { Err(ApiError::new(ErrorCode::InvalidApiKey, "Invalid API key")) }
+        if bool::from(matched) { Ok(()) } else { Err(Error::new(ErrorCode::InvalidApiKey, "Invalid API key")) }
     }
 }
 

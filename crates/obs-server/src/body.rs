@@ -28,7 +28,7 @@ pub(crate) fn json<T: serde::Serialize>(status: StatusCode, value: &T) -> Respon
     match serde_json::to_writer(&mut bytes, value) {
         Ok(()) => json_text(status, bytes),
         Err(error) => {
-            crate::errors::error_response(&crate::errors::ApiError::internal(format!("encoding a response: {error}")))
+            crate::errors::error_response(&crate::errors::internal_error(format!("encoding a response: {error}")))
         }
     }
 }

@@ -18,7 +18,9 @@ use obs_service::{Completion, ItemStream};
 
 use crate::app::App;
 use crate::body::{Body, json, json_text};
-use crate::errors::{ApiError, error_response};
+use obs_models::Error;
+
+use crate::errors::error_response;
 use crate::observe::RequestLog;
 use crate::sse;
 
@@ -47,13 +49,13 @@ pub(crate) async fn handle(
     }
 }
 
-async fn run(app: &Arc<App>, request: Request<Incoming>, log: &mut RequestLog) -> Result<Outcome, ApiError> {
+async fn run(app: &Arc<App>, request: Request<Incoming>, log: &mut RequestLog) -> Result<Outcome, Error> {
     app.auth.check(request.headers())?;
     let target = TargetFormat::parse(query_param(request.uri().query(), "target_format").as_deref())?;
     if let Some(limiter) = &app.limiter {
         let permit = limiter.clone().try_acquire_owned().map_err(|_| {
             let mut error =
-                ApiError::new(ErrorCode::ServiceUnavailable, "The gateway is at its concurrency limit; retry shortly.");
+                Error::new(ErrorCode::ServiceUnavailable, "The gateway is at its concurrency limit; retry shortly.");
             error.retry_after = Some("1".to_owned());
             error
         })?;
@@ -101,7 +103,7 @@ fn answer_in(
     target: TargetFormat,
     response: &ChatCompletionResponse,
     log: &RequestLog,
-) -> Result<Response<Body>, ApiError> {
+) -> Result<Response<Body>, Error> {
     Ok(match target {
         TargetFormat::OpenAi => json(StatusCode::OK, response),
         TargetFormat::BedrockClaude => json(StatusCode::OK, &claude_out::from_internal(response)?),
@@ -114,18 +116,15 @@ fn answer_in(
     })
 }
 
-fn upstream_failed(app: &App, error: obs_service::ServiceError) -> ApiError {
+fn upstream_failed(app: &App, error: obs_service::Error) -> Error {
     app.metrics.upstream_error(error.code.as_str());
-    ApiError::from(error)
+    Error::from(error)
 }
 
 /// Reads the body, refusing more than `limit` bytes (413) — by `content-length` before reading when it is sent.
-async fn read_body(request: Request<Incoming>, limit: usize) -> Result<Bytes, ApiError> {
+async fn read_body(request: Request<Incoming>, limit: usize) -> Result<Bytes, Error> {
     let too_large = || {
-        ApiError::new(
-            ErrorCode::RequestTooLarge,
-            format!("The request body is larger than the limit of {limit} bytes."),
-        )
+        Error::new(ErrorCode::RequestTooLarge, format!("The request body is larger than the limit of {limit} bytes."))
     };
     let declared = request
         .headers()
@@ -138,7 +137,7 @@ async fn read_body(request: Request<Incoming>, limit: usize) -> Result<Bytes, Ap
     match Limited::new(request.into_body(), limit).collect().await {
         Ok(collected) => Ok(collected.to_bytes()),
         Err(error) if error.downcast_ref::<http_body_util::LengthLimitError>().is_some() => Err(too_large()),
-        Err(_) => Err(ApiError::new(ErrorCode::InvalidBody, "The request body could not be read.")),
+        Err(_) => Err(Error::new(ErrorCode::InvalidBody, "The request body could not be read.")),
     }
 }
 

@@ -6,7 +6,9 @@ use http::{HeaderValue, Response, StatusCode, header};
 use serde_json::{Value, json};
 
 use crate::body::{Body, full};
-use crate::errors::{ApiError, error_response};
+use obs_models::Error;
+
+use crate::errors::error_response;
 
 pub(crate) fn document() -> Value {
     let error = json!({"$ref": "#/components/schemas/Error"});
@@ -88,11 +90,11 @@ pub(crate) fn docs(file: &str, config: &Arc<utoipa_swagger_ui::Config<'static>>)
             }
             response
         }
-        Ok(None) => error_response(&ApiError::new(
+        Ok(None) => error_response(&Error::new(
             obs_models::error::ErrorCode::NotFound,
             format!("No documentation file '{file}'."),
         )),
-        Err(error) => error_response(&ApiError::internal(format!("serving Swagger UI: {error}"))),
+        Err(error) => error_response(&crate::errors::internal_error(format!("serving Swagger UI: {error}"))),
     }
 }
 

@@ -10,7 +10,9 @@ use obs_service::ChatService;
 
 use crate::app::App;
 use crate::body::{Body, full, json};
-use crate::errors::{ApiError, error_response};
+use obs_models::Error;
+
+use crate::errors::error_response;
 use crate::observe::RequestLog;
 use crate::{chat, health, openapi};
 
@@ -62,7 +64,7 @@ async fn models(app: &App, headers: &http::HeaderMap) -> Response<Body> {
     }
     match app.gateway.list_models().await {
         Ok(list) => json(StatusCode::OK, &list),
-        Err(error) => error_response(&ApiError::from(error)),
+        Err(error) => error_response(&Error::from(error)),
     }
 }
 
@@ -90,14 +92,14 @@ fn not_routed(method: &Method, path: &str, metrics_on_main: bool) -> Response<Bo
         .or_else(|| (path == "/docs" || path.starts_with("/docs/")).then_some("GET"));
     match allowed {
         Some(allowed) => {
-            let mut response = error_response(&ApiError::new(
+            let mut response = error_response(&Error::new(
                 ErrorCode::MethodNotAllowed,
                 format!("Method {method} is not allowed on {path}; use {allowed}."),
             ));
             response.headers_mut().insert(header::ALLOW, HeaderValue::from_static(allowed));
             response
         }
-        None => error_response(&ApiError::new(ErrorCode::NotFound, format!("No route for {method} {path}."))),
+        None => error_response(&Error::new(ErrorCode::NotFound, format!("No route for {method} {path}."))),
     }
 }
 

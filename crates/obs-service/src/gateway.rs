@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use futures::StreamExt;
-use obs_adapters::{AdapterError, ChatAdapter, ChunkStream, Completion, ItemStream, typed_chunks};
+use obs_adapters::{ChatAdapter, ChunkStream, Completion, Error, ItemStream, typed_chunks};
 use obs_models::error::ErrorCode;
 use obs_models::openai::{ChatCompletionRequest, ChatCompletionResponse, ModelList};
 
@@ -15,7 +15,7 @@ use crate::models::{ModelCache, merge};
 use crate::providers::Providers;
 use crate::retry::RetryPolicy;
 use crate::routing::{Provider, Route, Router};
-use crate::{ChatService, ServiceError, credentials};
+use crate::{ChatService, credentials};
 
 /// obs without HTTP: routing, providers, retries and model listing over one [`Config`].
 pub struct Gateway {
@@ -80,7 +80,7 @@ impl Gateway {
     }
 
     /// Routes a model id (pure; callers use it to log the provider).
-    pub fn route(&self, model: &str) -> Result<Route, ServiceError> {
+    pub fn route(&self, model: &str) -> Result<Route, Error> {
         self.router.route(model)
     }
 
@@ -90,10 +90,10 @@ impl Gateway {
     }
 
     /// Runs `call` with retries; the last attempt gets the request itself, earlier ones a clone.
-    async fn with_retries<T, F, Fut>(&self, request: ChatCompletionRequest, call: F) -> Result<T, ServiceError>
+    async fn with_retries<T, F, Fut>(&self, request: ChatCompletionRequest, call: F) -> Result<T, Error>
     where
         F: Fn(ChatCompletionRequest) -> Fut,
-        Fut: std::future::Future<Output = Result<T, AdapterError>>,
+        Fut: std::future::Future<Output = Result<T, Error>>,
     {
         let mut request = Some(request);
         let mut retry = 0;
@@ -101,7 +101,7 @@ impl Gateway {
             let last = retry >= self.retry.max_retries;
             let attempt = if last { request.take() } else { request.clone() };
             let Some(attempt) = attempt else {
-                return Err(ServiceError::new(ErrorCode::InternalError, "Internal server error"));
+                return Err(Error::new(ErrorCode::InternalError, "Internal server error"));
             };
             match call(attempt).await {
                 Ok(value) => return Ok(value),
@@ -121,10 +121,7 @@ impl Gateway {
 impl Gateway {
     /// [`ChatService::chat_completion`] for a caller that answers in OpenAI format: an OpenAI-compatible provider's
     /// answer may come back as the upstream's own JSON (checked), to be sent as it came.
-    pub async fn chat_completion_passthrough(
-        &self,
-        request: ChatCompletionRequest,
-    ) -> Result<Completion, ServiceError> {
+    pub async fn chat_completion_passthrough(&self, request: ChatCompletionRequest) -> Result<Completion, Error> {
         let route = self.router.route(&request.model)?;
         let adapter = self.providers.get(route.provider).await?;
         let target = route.target();
@@ -136,7 +133,7 @@ impl Gateway {
     pub async fn chat_completion_stream_passthrough(
         &self,
         request: ChatCompletionRequest,
-    ) -> Result<ItemStream, ServiceError> {
+    ) -> Result<ItemStream, Error> {
         let route = self.router.route(&request.model)?;
         let adapter = self.providers.get(route.provider).await?;
         let target = route.target();
@@ -152,9 +149,7 @@ impl Gateway {
                         Ok(Box::pin(futures::stream::once(async move { Ok(first) }).chain(stream)) as ItemStream)
                     }
                     Some(Err(error)) => Err(error),
-                    None => {
-                        Err(AdapterError::new(ErrorCode::UpstreamError, "The upstream stream ended before any output."))
-                    }
+                    None => Err(Error::new(ErrorCode::UpstreamError, "The upstream stream ended before any output.")),
                 }
             }
         })
@@ -164,21 +159,21 @@ impl Gateway {
 
 #[async_trait]
 impl ChatService for Gateway {
-    async fn chat_completion(&self, request: ChatCompletionRequest) -> Result<ChatCompletionResponse, ServiceError> {
+    async fn chat_completion(&self, request: ChatCompletionRequest) -> Result<ChatCompletionResponse, Error> {
         Ok(self.chat_completion_passthrough(request).await?.into_typed()?)
     }
 
-    async fn chat_completion_stream(&self, request: ChatCompletionRequest) -> Result<ChunkStream, ServiceError> {
+    async fn chat_completion_stream(&self, request: ChatCompletionRequest) -> Result<ChunkStream, Error> {
         self.chat_completion_stream_passthrough(request).await.map(typed_chunks)
     }
 
-    async fn list_models(&self) -> Result<ModelList, ServiceError> {
+    async fn list_models(&self) -> Result<ModelList, Error> {
         if let Some(list) = self.models.get() {
             return Ok(list);
         }
         let openai = if self.config.openai_configured() {
             Some(match self.providers.get(Provider::OpenAi).await {
-                Ok(adapter) => adapter.list_models().await.map_err(ServiceError::from),
+                Ok(adapter) => adapter.list_models().await.map_err(Error::from),
                 Err(error) => Err(error),
             })
         } else {
@@ -186,7 +181,7 @@ impl ChatService for Gateway {
         };
         let bedrock = if credentials::region(&self.config).await.is_some() {
             Some(match self.providers.get(Provider::Bedrock).await {
-                Ok(adapter) => adapter.list_models().await.map_err(ServiceError::from),
+                Ok(adapter) => adapter.list_models().await.map_err(Error::from),
                 Err(error) => Err(error),
             })
         } else {

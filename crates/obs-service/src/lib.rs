@@ -12,7 +12,6 @@
 
 pub mod config;
 pub mod credentials;
-mod error;
 mod gateway;
 mod models;
 mod providers;
@@ -20,7 +19,7 @@ pub mod retry;
 pub mod routing;
 mod service;
 
-pub use error::ServiceError;
 pub use gateway::Gateway;
 pub use obs_adapters::{ChunkStream, Completion, ItemStream, StreamItem, UpstreamTarget};
+pub use obs_models::Error;
 pub use service::ChatService;

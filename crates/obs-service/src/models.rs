@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use obs_models::error::ErrorCode;
 use obs_models::openai::{ModelInfo, ModelList};
 
-use crate::ServiceError;
+use crate::Error;
 
 pub(crate) struct ModelCache {
     ttl: Duration,
@@ -31,13 +31,10 @@ impl ModelCache {
 }
 
 /// One source's answer: `None` when the source is not configured.
-pub(crate) type SourceAnswer = (&'static str, Option<Result<Vec<ModelInfo>, ServiceError>>);
+pub(crate) type SourceAnswer = (&'static str, Option<Result<Vec<ModelInfo>, Error>>);
 
 /// Merges the sources' answers with the aliases.
-pub(crate) fn merge(
-    sources: Vec<SourceAnswer>,
-    aliases: impl Iterator<Item = String>,
-) -> Result<ModelList, ServiceError> {
+pub(crate) fn merge(sources: Vec<SourceAnswer>, aliases: impl Iterator<Item = String>) -> Result<ModelList, Error> {
     let mut models: Vec<ModelInfo> = aliases.map(|alias| ModelInfo::new(alias, 0, "obs")).collect();
     let mut configured = 0;
     let mut failures = Vec::new();
@@ -56,10 +53,7 @@ pub(crate) fn merge(
         }
     }
     if configured > 0 && failures.len() == configured {
-        return Err(ServiceError::new(
-            ErrorCode::UpstreamError,
-            format!("Could not list models ({}).", failures.join("; ")),
-        ));
+        return Err(Error::new(ErrorCode::UpstreamError, format!("Could not list models ({}).", failures.join("; "))));
     }
     models.sort_by(|a, b| a.id.cmp(&b.id));
     models.dedup_by(|later, earlier| later.id == earlier.id);

@@ -11,9 +11,9 @@ use tokio::sync::OnceCell;
 
 use crate::config::Config;
 use crate::routing::Provider;
-use crate::{ServiceError, credentials};
+use crate::{Error, credentials};
 
-type Slot = OnceCell<Result<Arc<dyn ChatAdapter>, ServiceError>>;
+type Slot = OnceCell<Result<Arc<dyn ChatAdapter>, Error>>;
 
 pub(crate) struct Providers {
     config: Arc<Config>,
@@ -39,7 +39,7 @@ impl Providers {
     }
 
     /// The provider's adapter, built on first use.
-    pub(crate) async fn get(&self, provider: Provider) -> Result<Arc<dyn ChatAdapter>, ServiceError> {
+    pub(crate) async fn get(&self, provider: Provider) -> Result<Arc<dyn ChatAdapter>, Error> {
         if let Some(built) = self.slot(provider).get() {
             return built.clone();
         }
@@ -49,7 +49,7 @@ impl Providers {
         Box::pin(self.build_once(provider)).await
     }
 
-    async fn build_once(&self, provider: Provider) -> Result<Arc<dyn ChatAdapter>, ServiceError> {
+    async fn build_once(&self, provider: Provider) -> Result<Arc<dyn ChatAdapter>, Error> {
         self.slot(provider)
             .get_or_init(|| async {
                 let built = match provider {
@@ -70,10 +70,10 @@ impl Providers {
         usize::from(self.openai.initialized()) + usize::from(self.bedrock.initialized())
     }
 
-    fn build_openai(&self) -> Result<Arc<dyn ChatAdapter>, ServiceError> {
+    fn build_openai(&self) -> Result<Arc<dyn ChatAdapter>, Error> {
         let section = &self.config.openai;
         if !self.config.openai_configured() {
-            return Err(ServiceError::new(
+            return Err(Error::new(
                 ErrorCode::UpstreamAuthenticationError,
                 "OpenAI is not configured: set OPENAI_API_KEY (or openai.api_key), or OPENAI_BASE_URL for a server without keys.",
             ));
@@ -87,9 +87,9 @@ impl Providers {
         Ok(Arc::new(adapter))
     }
 
-    async fn build_bedrock(&self) -> Result<Arc<dyn ChatAdapter>, ServiceError> {
+    async fn build_bedrock(&self) -> Result<Arc<dyn ChatAdapter>, Error> {
         let Some(region) = credentials::region(&self.config).await else {
-            return Err(ServiceError::new(
+            return Err(Error::new(
                 ErrorCode::ServiceUnavailable,
                 "Bedrock is not configured: set AWS_REGION (or bedrock.region, or a region in the AWS profile).",
             ));

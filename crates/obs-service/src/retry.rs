@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use obs_adapters::AdapterError;
+use obs_adapters::Error;
 use rand::Rng;
 
 use crate::config::RetriesSection;
@@ -31,7 +31,7 @@ impl From<&RetriesSection> for RetryPolicy {
 
 impl RetryPolicy {
     /// The wait before retry number `retry` (0-based) after `error`, or `None` when it should not be retried.
-    pub fn delay(&self, retry: u32, error: &AdapterError) -> Option<Duration> {
+    pub fn delay(&self, retry: u32, error: &Error) -> Option<Duration> {
         if retry >= self.max_retries || !error.is_retryable() {
             return None;
         }
@@ -64,8 +64,8 @@ mod tests {
 
     #[test]
     fn only_retryable_errors_within_the_count() {
-        let throttled = AdapterError::new(ErrorCode::RateLimitExceeded, "slow down");
-        let invalid = AdapterError::new(ErrorCode::UpstreamValidationError, "bad");
+        let throttled = Error::new(ErrorCode::RateLimitExceeded, "slow down");
+        let invalid = Error::new(ErrorCode::UpstreamValidationError, "bad");
         assert!(policy().delay(0, &throttled).is_some());
         assert!(policy().delay(3, &throttled).is_none());
         assert!(policy().delay(0, &invalid).is_none());
@@ -78,7 +78,7 @@ mod tests {
 
     #[test]
     fn retry_after_is_honoured_or_given_up() {
-        let mut error = AdapterError::new(ErrorCode::RateLimitExceeded, "slow down");
+        let mut error = Error::new(ErrorCode::RateLimitExceeded, "slow down");
         error.retry_after = Some("1".into());
         assert!(policy().delay(0, &error).unwrap() >= Duration::from_secs(1));
         error.retry_after = Some("30".into());

@@ -10,7 +10,7 @@ use obs_adapters::{BedrockFamily, UpstreamTarget};
 use obs_models::error::ErrorCode;
 use serde::Deserialize;
 
-use crate::ServiceError;
+use crate::Error;
 
 /// The two kinds of provider.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
@@ -151,7 +151,7 @@ impl Router {
     /// assert_eq!(router.route("gpt-4o").unwrap().rule, RouteRule::OpenAiPrefix);
     /// assert!(router.route("amazon.titan-embed-text-v2:0").is_err()); // not a chat model
     /// ```
-    pub fn route(&self, model: &str) -> Result<Route, ServiceError> {
+    pub fn route(&self, model: &str) -> Result<Route, Error> {
         if let Some(alias) = self.aliases.get(model) {
             return self.to(alias.provider, &alias.model, RouteRule::Alias);
         }
@@ -167,7 +167,7 @@ impl Router {
         self.to(self.default_provider.unwrap_or(Provider::OpenAi), model, RouteRule::Default)
     }
 
-    fn to(&self, provider: Provider, model: &str, rule: RouteRule) -> Result<Route, ServiceError> {
+    fn to(&self, provider: Provider, model: &str, rule: RouteRule) -> Result<Route, Error> {
         let family = match provider {
             Provider::OpenAi => BedrockFamily::Converse,
             Provider::Bedrock => self.family(model)?,
@@ -176,7 +176,7 @@ impl Router {
     }
 
     /// The Bedrock API family of a Bedrock model id or ARN.
-    fn family(&self, model: &str) -> Result<BedrockFamily, ServiceError> {
+    fn family(&self, model: &str) -> Result<BedrockFamily, Error> {
         let id = if is_bedrock_arn(model) {
             match arn_resource(model) {
                 Some(("foundation-model" | "inference-profile", id)) => id,
@@ -193,7 +193,7 @@ impl Router {
             || id.starts_with("stability.")
             || ["amazon.nova-canvas", "amazon.nova-reel", "amazon.nova-sonic"].iter().any(|p| id.starts_with(p));
         if not_chat {
-            let mut error = ServiceError::new(
+            let mut error = Error::new(
                 ErrorCode::InvalidValue,
                 format!("'{model}' is not a chat model: /v1/chat/completions serves text-generation models only."),
             );

@@ -6,10 +6,10 @@ use aws_sdk_bedrockruntime::error::{ProvideErrorMetadata, SdkError};
 use aws_smithy_types::error::display::DisplayErrorContext;
 use obs_models::error::ErrorCode;
 
-use crate::AdapterError;
+use crate::Error;
 
 /// Maps any SDK error.
-pub(crate) fn from_sdk<E, R>(error: &SdkError<E, R>) -> AdapterError
+pub(crate) fn from_sdk<E, R>(error: &SdkError<E, R>) -> Error
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
     R: std::fmt::Debug,
@@ -21,25 +21,21 @@ where
             let err = service.err();
             from_code(err.code().unwrap_or(""), err.message().unwrap_or("Bedrock returned an error."))
         }
-        SdkError::TimeoutError(_) => AdapterError::new(ErrorCode::UpstreamTimeout, "Bedrock did not answer in time."),
+        SdkError::TimeoutError(_) => Error::new(ErrorCode::UpstreamTimeout, "Bedrock did not answer in time."),
         SdkError::DispatchFailure(failure) if failure.is_timeout() => {
-            AdapterError::new(ErrorCode::UpstreamTimeout, "Bedrock did not answer in time.")
+            Error::new(ErrorCode::UpstreamTimeout, "Bedrock did not answer in time.")
         }
-        _ if mentions_credentials(&detail) => AdapterError::new(
+        _ if mentions_credentials(&detail) => Error::new(
             ErrorCode::UpstreamAuthenticationError,
             "No usable AWS credentials: the gateway could not sign the Bedrock request.",
         ),
-        SdkError::DispatchFailure(failure) if failure.is_io() => AdapterError::new(
-            ErrorCode::UpstreamUnreachable,
-            format!("Could not connect to Bedrock: {}", root_cause(error)),
-        ),
-        SdkError::DispatchFailure(_) => {
-            AdapterError::new(ErrorCode::UpstreamUnreachable, format!("Could not reach Bedrock: {}", root_cause(error)))
+        SdkError::DispatchFailure(failure) if failure.is_io() => {
+            Error::new(ErrorCode::UpstreamUnreachable, format!("Could not connect to Bedrock: {}", root_cause(error)))
         }
-        _ => AdapterError::new(
-            ErrorCode::UpstreamError,
-            format!("Bedrock's answer could not be read: {}", root_cause(error)),
-        ),
+        SdkError::DispatchFailure(_) => {
+            Error::new(ErrorCode::UpstreamUnreachable, format!("Could not reach Bedrock: {}", root_cause(error)))
+        }
+        _ => Error::new(ErrorCode::UpstreamError, format!("Bedrock's answer could not be read: {}", root_cause(error))),
     }
 }
 
@@ -57,7 +53,7 @@ fn root_cause(error: &dyn std::error::Error) -> String {
 }
 
 /// Maps a Bedrock error code (`ThrottlingException`, or the lower-camel member name of an exception frame).
-pub(crate) fn from_code(code: &str, message: &str) -> AdapterError {
+pub(crate) fn from_code(code: &str, message: &str) -> Error {
     let lower = code.to_ascii_lowercase();
     let code = match lower.as_str() {
         "throttlingexception" | "servicequotaexceededexception" | "toomanyrequestsexception" => {
@@ -76,12 +72,12 @@ pub(crate) fn from_code(code: &str, message: &str) -> AdapterError {
         | "incompletesignature"
         | "invalidclienttokenid"
         | "signaturedoesnotmatch" => {
-            return AdapterError::new(
+            return Error::new(
                 ErrorCode::UpstreamAuthenticationError,
                 format!("Bedrock rejected the gateway's AWS credentials: {message}"),
             );
         }
         _ => ErrorCode::UpstreamError,
     };
-    AdapterError::new(code, message)
+    Error::new(code, message)
 }

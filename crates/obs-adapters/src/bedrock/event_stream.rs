@@ -12,20 +12,20 @@ use obs_models::error::ErrorCode;
 use obs_models::openai::ChatCompletionChunk;
 
 use super::errors;
-use crate::{AdapterError, ItemStream, StreamItem};
+use crate::{Error, ItemStream, StreamItem};
 
 /// Turns one family's events into chunks.
 pub(crate) trait EventDecoder<T>: Send + 'static {
     /// One event.
-    fn event(&mut self, event: T, out: &mut Vec<ChatCompletionChunk>) -> Result<(), AdapterError>;
+    fn event(&mut self, event: T, out: &mut Vec<ChatCompletionChunk>) -> Result<(), Error>;
     /// The upstream stream ended; complete the answer or say it was cut short.
-    fn end(&mut self, out: &mut Vec<ChatCompletionChunk>) -> Result<(), AdapterError>;
+    fn end(&mut self, out: &mut Vec<ChatCompletionChunk>) -> Result<(), Error>;
 }
 
 struct State<T, E, D> {
     receiver: EventReceiver<T, E>,
     decoder: D,
-    pending: VecDeque<Result<StreamItem, AdapterError>>,
+    pending: VecDeque<Result<StreamItem, Error>>,
     scratch: Vec<ChatCompletionChunk>,
     idle: Duration,
     done: bool,
@@ -48,10 +48,9 @@ where
                 return None;
             }
             let outcome = match tokio::time::timeout(state.idle, state.receiver.recv()).await {
-                Err(_) => Err(AdapterError::new(
-                    ErrorCode::UpstreamTimeout,
-                    "Bedrock stopped sending in the middle of the answer.",
-                )),
+                Err(_) => {
+                    Err(Error::new(ErrorCode::UpstreamTimeout, "Bedrock stopped sending in the middle of the answer."))
+                }
                 Ok(Err(error)) => Err(stream_error(&error)),
                 Ok(Ok(Some(event))) => state.decoder.event(event, &mut state.scratch),
                 Ok(Ok(None)) => {
@@ -68,7 +67,7 @@ where
     }))
 }
 
-fn stream_error<E>(error: &SdkError<E, RawMessage>) -> AdapterError
+fn stream_error<E>(error: &SdkError<E, RawMessage>) -> Error
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
 {

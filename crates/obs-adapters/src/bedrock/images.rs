@@ -10,7 +10,7 @@ use futures::StreamExt;
 use obs_convert::bedrock::image::{FetchedImages, InlineImage};
 use obs_models::error::ErrorCode;
 
-use crate::AdapterError;
+use crate::Error;
 
 /// Limits on image fetching.
 #[derive(Debug, Clone)]
@@ -34,23 +34,23 @@ impl Default for ImageFetchSettings {
     }
 }
 
-fn refused(url: &str, why: impl std::fmt::Display) -> AdapterError {
-    AdapterError::new(ErrorCode::InvalidValue, format!("Could not use the image at {url}: {why}."))
+fn refused(url: &str, why: impl std::fmt::Display) -> Error {
+    Error::new(ErrorCode::InvalidValue, format!("Could not use the image at {url}: {why}."))
 }
 
 /// Fetches every URL (concurrently).
-pub(crate) async fn fetch_all(urls: Vec<String>, settings: &ImageFetchSettings) -> Result<FetchedImages, AdapterError> {
+pub(crate) async fn fetch_all(urls: Vec<String>, settings: &ImageFetchSettings) -> Result<FetchedImages, Error> {
     let fetched = futures::future::join_all(urls.iter().map(|url| fetch(url, settings))).await;
     urls.into_iter().zip(fetched).map(|(url, image)| image.map(|image| (url, image))).collect()
 }
 
-async fn fetch(url: &str, settings: &ImageFetchSettings) -> Result<InlineImage, AdapterError> {
+async fn fetch(url: &str, settings: &ImageFetchSettings) -> Result<InlineImage, Error> {
     tokio::time::timeout(settings.timeout, fetch_inner(url, settings))
         .await
         .map_err(|_| refused(url, format!("no answer within {} s", settings.timeout.as_secs())))?
 }
 
-async fn fetch_inner(url: &str, settings: &ImageFetchSettings) -> Result<InlineImage, AdapterError> {
+async fn fetch_inner(url: &str, settings: &ImageFetchSettings) -> Result<InlineImage, Error> {
     let parsed = reqwest::Url::parse(url).map_err(|e| refused(url, e))?;
     if !matches!(parsed.scheme(), "http" | "https") {
         return Err(refused(url, "only http and https URLs are fetched"));

@@ -4,10 +4,10 @@
 use obs_models::openai::ModelInfo;
 
 use super::Shared;
-use crate::AdapterError;
+use crate::Error;
 
 #[cfg(feature = "control-plane")]
-pub(crate) async fn list(shared: &Shared) -> Result<Vec<ModelInfo>, AdapterError> {
+pub(crate) async fn list(shared: &Shared) -> Result<Vec<ModelInfo>, Error> {
     use aws_sdk_bedrock::types::{InferenceType, ModelModality};
 
     let mut config = aws_sdk_bedrock::config::Builder::from(&shared.sdk_config)
@@ -40,7 +40,7 @@ pub(crate) async fn list(shared: &Shared) -> Result<Vec<ModelInfo>, AdapterError
 }
 
 #[cfg(not(feature = "control-plane"))]
-pub(crate) async fn list(_shared: &Shared) -> Result<Vec<ModelInfo>, AdapterError> {
+pub(crate) async fn list(_shared: &Shared) -> Result<Vec<ModelInfo>, Error> {
     tracing::debug!("Bedrock model listing is not compiled in (feature control-plane)");
     Ok(Vec::new())
 }

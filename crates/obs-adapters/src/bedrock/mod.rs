@@ -25,7 +25,7 @@ use obs_models::openai::{ChatCompletionRequest, ModelInfo};
 
 pub use images::ImageFetchSettings;
 
-use crate::{AdapterError, BedrockFamily, ChatAdapter, Completion, ItemStream, Timeouts, UpstreamTarget};
+use crate::{BedrockFamily, ChatAdapter, Completion, Error, ItemStream, Timeouts, UpstreamTarget};
 
 /// Bedrock behaviour obs decides (not the SDK's defaults by accident).
 #[derive(Debug, Clone)]
@@ -64,10 +64,10 @@ impl Shared {
     /// Awaits an SDK call under the first-byte limit. The call comes boxed: an SDK call's future is tens of
     /// kilobytes, and inline it would make the strategy's, the adapter's and the gateway's futures as large — each
     /// copied whole when `async_trait` boxes it, on every request.
-    pub(crate) async fn first_byte<F: Future>(&self, call: Pin<Box<F>>) -> Result<F::Output, AdapterError> {
+    pub(crate) async fn first_byte<F: Future>(&self, call: Pin<Box<F>>) -> Result<F::Output, Error> {
         tokio::time::timeout(self.settings.timeouts.first_byte, call)
             .await
-            .map_err(|_| AdapterError::new(ErrorCode::UpstreamTimeout, "Bedrock did not answer in time."))
+            .map_err(|_| Error::new(ErrorCode::UpstreamTimeout, "Bedrock did not answer in time."))
     }
 }
 
@@ -110,7 +110,7 @@ impl ChatAdapter for BedrockAdapter {
         &self,
         request: ChatCompletionRequest,
         target: &UpstreamTarget,
-    ) -> Result<Completion, AdapterError> {
+    ) -> Result<Completion, Error> {
         let answer = match target.family {
             BedrockFamily::ClaudeInvoke => strategy::claude::chat(&self.shared, request, target).await,
             BedrockFamily::TitanInvoke => strategy::titan::chat(&self.shared, request, target).await,
@@ -126,7 +126,7 @@ impl ChatAdapter for BedrockAdapter {
         &self,
         request: ChatCompletionRequest,
         target: &UpstreamTarget,
-    ) -> Result<ItemStream, AdapterError> {
+    ) -> Result<ItemStream, Error> {
         match target.family {
             BedrockFamily::ClaudeInvoke => strategy::claude::chat_stream(&self.shared, request, target).await,
             BedrockFamily::TitanInvoke => strategy::titan::chat_stream(&self.shared, request, target).await,
@@ -136,7 +136,7 @@ impl ChatAdapter for BedrockAdapter {
         }
     }
 
-    async fn list_models(&self) -> Result<Vec<ModelInfo>, AdapterError> {
+    async fn list_models(&self) -> Result<Vec<ModelInfo>, Error> {
         listing::list(&self.shared).await
     }
 }

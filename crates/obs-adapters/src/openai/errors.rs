@@ -3,27 +3,27 @@
 use obs_models::error::ErrorCode;
 use serde_json::Value;
 
-use crate::{AdapterError, Timeouts};
+use crate::{Error, Timeouts};
 
-pub(super) fn first_byte_timeout() -> AdapterError {
-    AdapterError::new(ErrorCode::UpstreamTimeout, "The upstream did not answer in time.")
+pub(super) fn first_byte_timeout() -> Error {
+    Error::new(ErrorCode::UpstreamTimeout, "The upstream did not answer in time.")
 }
 
-pub(super) fn idle_timeout() -> AdapterError {
-    AdapterError::new(ErrorCode::UpstreamTimeout, "The upstream stopped sending in the middle of the answer.")
+pub(super) fn idle_timeout() -> Error {
+    Error::new(ErrorCode::UpstreamTimeout, "The upstream stopped sending in the middle of the answer.")
 }
 
 /// A transport failure (reqwest errors name the URL, never headers, so no key can leak).
-pub(super) fn transport(error: reqwest::Error) -> AdapterError {
+pub(super) fn transport(error: reqwest::Error) -> Error {
     if error.is_timeout() {
-        AdapterError::new(ErrorCode::UpstreamTimeout, "The upstream did not answer in time.")
+        Error::new(ErrorCode::UpstreamTimeout, "The upstream did not answer in time.")
     } else if error.is_connect() {
-        AdapterError::new(
+        Error::new(
             ErrorCode::UpstreamUnreachable,
             format!("Could not connect to the upstream: {}.", source_chain(&error)),
         )
     } else {
-        AdapterError::new(
+        Error::new(
             ErrorCode::UpstreamError,
             format!("The connection to the upstream failed: {}.", source_chain(&error)),
         )
@@ -42,7 +42,7 @@ fn source_chain(error: &dyn std::error::Error) -> String {
 }
 
 /// A non-2xx answer: the upstream's `error.message` kept, `retry-after` passed through.
-pub(super) async fn from_status(response: reqwest::Response, timeouts: &Timeouts) -> AdapterError {
+pub(super) async fn from_status(response: reqwest::Response, timeouts: &Timeouts) -> Error {
     let status = response.status().as_u16();
     let retry_after = response.headers().get("retry-after").and_then(|v| v.to_str().ok()).map(str::to_owned);
     let body =
@@ -67,5 +67,5 @@ pub(super) async fn from_status(response: reqwest::Response, timeouts: &Timeouts
         500..=599 => (ErrorCode::UpstreamError, format!("The upstream failed (HTTP {status}): {upstream_message}")),
         _ => (ErrorCode::UpstreamValidationError, upstream_message),
     };
-    AdapterError { code, message, param: None, retry_after: if status == 429 { retry_after } else { None } }
+    Error { code, message, param: None, retry_after: if status == 429 { retry_after } else { None } }
 }

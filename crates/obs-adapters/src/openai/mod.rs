@@ -13,7 +13,7 @@ use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::sse::DEFAULT_EVENT_LIMIT;
-use crate::{AdapterError, ChatAdapter, Completion, ItemStream, Timeouts, UpstreamTarget};
+use crate::{ChatAdapter, Completion, Error, ItemStream, Timeouts, UpstreamTarget};
 
 /// Configuration of one OpenAI-compatible provider.
 #[derive(Debug, Clone)]
@@ -48,13 +48,13 @@ impl OpenAiConfig {
 
 /// Builds the HTTP client providers share: rustls, HTTP/2 by ALPN, pooled connections, the connect timeout. No
 /// total timeout (streams may run long); per-request limits are the adapters'.
-pub fn http_client(connect_timeout: std::time::Duration) -> Result<reqwest::Client, AdapterError> {
+pub fn http_client(connect_timeout: std::time::Duration) -> Result<reqwest::Client, Error> {
     reqwest::Client::builder()
         .connect_timeout(connect_timeout)
         .pool_idle_timeout(std::time::Duration::from_secs(90))
         .tcp_nodelay(true)
         .build()
-        .map_err(|e| AdapterError::new(ErrorCode::InternalError, format!("Could not build the HTTP client: {e}.")))
+        .map_err(|e| Error::new(ErrorCode::InternalError, format!("Could not build the HTTP client: {e}.")))
 }
 
 /// The adapter for one OpenAI-compatible provider. Built once and shared by every model it serves.
@@ -71,7 +71,7 @@ pub struct OpenAiAdapter {
 
 impl OpenAiAdapter {
     /// Builds the adapter over a shared client; fails on a header that is not valid HTTP.
-    pub fn new(config: OpenAiConfig, client: reqwest::Client) -> Result<Self, AdapterError> {
+    pub fn new(config: OpenAiConfig, client: reqwest::Client) -> Result<Self, Error> {
         let mut headers = HeaderMap::new();
         if let Some(key) = &config.api_key {
             let mut value = HeaderValue::from_str(&format!("Bearer {}", key.expose_secret()))
@@ -109,7 +109,7 @@ impl OpenAiAdapter {
         })
     }
 
-    async fn post(&self, body: Vec<u8>) -> Result<reqwest::Response, AdapterError> {
+    async fn post(&self, body: Vec<u8>) -> Result<reqwest::Response, Error> {
         let request = self
             .client
             .post(self.chat_url.clone())
@@ -128,16 +128,12 @@ impl OpenAiAdapter {
     }
 }
 
-fn invalid_config(message: impl Into<String>) -> AdapterError {
-    AdapterError::new(ErrorCode::UpstreamAuthenticationError, message)
+fn invalid_config(message: impl Into<String>) -> Error {
+    Error::new(ErrorCode::UpstreamAuthenticationError, message)
 }
 
 /// The client's body for the upstream: `model` replaced by the routed id, every unknown field kept.
-fn upstream_body(
-    mut request: ChatCompletionRequest,
-    target: &UpstreamTarget,
-    stream: bool,
-) -> Result<Vec<u8>, AdapterError> {
+fn upstream_body(mut request: ChatCompletionRequest, target: &UpstreamTarget, stream: bool) -> Result<Vec<u8>, Error> {
     request.model.clone_from(&target.model_id);
     if stream {
         request.stream = Some(true);
@@ -146,9 +142,8 @@ fn upstream_body(
         options.include_usage = Some(true);
     }
     let mut body = Vec::with_capacity(1024);
-    serde_json::to_writer(&mut body, &request).map_err(|e| {
-        AdapterError::new(ErrorCode::InternalError, format!("Could not encode the upstream request: {e}."))
-    })?;
+    serde_json::to_writer(&mut body, &request)
+        .map_err(|e| Error::new(ErrorCode::InternalError, format!("Could not encode the upstream request: {e}.")))?;
     Ok(body)
 }
 
@@ -158,14 +153,14 @@ impl ChatAdapter for OpenAiAdapter {
         &self,
         request: ChatCompletionRequest,
         target: &UpstreamTarget,
-    ) -> Result<Completion, AdapterError> {
+    ) -> Result<Completion, Error> {
         let response = self.post(upstream_body(request, target, false)?).await?;
         let body: Bytes = tokio::time::timeout(self.timeouts.idle, response.bytes())
             .await
             .map_err(|_| errors::idle_timeout())?
             .map_err(errors::transport)?;
         let not_a_completion = |e: &dyn std::fmt::Display| {
-            AdapterError::new(ErrorCode::UpstreamError, format!("The upstream answer is not a chat completion: {e}."))
+            Error::new(ErrorCode::UpstreamError, format!("The upstream answer is not a chat completion: {e}."))
         };
         let body = String::from_utf8(body.into()).map_err(|e| not_a_completion(&e.utf8_error()))?;
         // The upstream's own JSON when forwarding it gives what parsing and serialising would; the typed parse
@@ -182,12 +177,12 @@ impl ChatAdapter for OpenAiAdapter {
         &self,
         request: ChatCompletionRequest,
         target: &UpstreamTarget,
-    ) -> Result<ItemStream, AdapterError> {
+    ) -> Result<ItemStream, Error> {
         let response = self.post(upstream_body(request, target, true)?).await?;
         Ok(stream::items(response, self.timeouts, self.max_event_bytes))
     }
 
-    async fn list_models(&self) -> Result<Vec<ModelInfo>, AdapterError> {
+    async fn list_models(&self) -> Result<Vec<ModelInfo>, Error> {
         let request = self.client.get(self.models_url.clone()).headers(self.headers.clone());
         let response = tokio::time::timeout(self.timeouts.first_byte, request.send())
             .await
@@ -201,7 +196,7 @@ impl ChatAdapter for OpenAiAdapter {
             .map_err(|_| errors::idle_timeout())?
             .map_err(errors::transport)?;
         let list: ModelList = serde_json::from_slice(&body).map_err(|e| {
-            AdapterError::new(ErrorCode::UpstreamError, format!("The upstream model list is not readable: {e}."))
+            Error::new(ErrorCode::UpstreamError, format!("The upstream model list is not readable: {e}."))
         })?;
         Ok(list.data.into_iter().map(|m| ModelInfo::new(m.id, m.created, "openai")).collect())
     }

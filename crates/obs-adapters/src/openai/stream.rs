@@ -14,13 +14,13 @@ use serde_json::Value;
 
 use super::errors;
 use crate::sse::{SseEvent, SseParser};
-use crate::{AdapterError, ItemStream, StreamItem, Timeouts};
+use crate::{Error, ItemStream, StreamItem, Timeouts};
 
 struct State {
     body: Pin<Box<dyn Stream<Item = reqwest::Result<Bytes>> + Send>>,
     parser: SseParser,
     events: Vec<SseEvent>,
-    pending: VecDeque<Result<StreamItem, AdapterError>>,
+    pending: VecDeque<Result<StreamItem, Error>>,
     timeouts: Timeouts,
     first: bool,
     done: bool,
@@ -60,7 +60,7 @@ impl State {
             Ok(Some(Err(error))) => self.fail(errors::transport(error)),
             Ok(Some(Ok(bytes))) => {
                 if let Err(too_large) = self.parser.push(&bytes, &mut self.events) {
-                    return self.fail(AdapterError::new(
+                    return self.fail(Error::new(
                         ErrorCode::UpstreamError,
                         format!("{}.", capitalise(&too_large.to_string())),
                     ));
@@ -84,7 +84,7 @@ impl State {
         }
     }
 
-    fn fail(&mut self, error: AdapterError) {
+    fn fail(&mut self, error: Error) {
         self.pending.push_back(Err(error));
         self.done = true;
     }
@@ -93,7 +93,7 @@ impl State {
 /// One event's data: a chunk, `None` for `[DONE]`, or why the stream failed. The verbatim check is the hot path
 /// (once per chunk; it refuses error events); the typed parse takes what it hands back, and the generic one only
 /// runs to explain a failure.
-fn decode_event(data: String) -> Result<Option<StreamItem>, AdapterError> {
+fn decode_event(data: String) -> Result<Option<StreamItem>, Error> {
     if data == "[DONE]" {
         return Ok(None);
     }
@@ -111,12 +111,10 @@ fn decode_event(data: String) -> Result<Option<StreamItem>, AdapterError> {
         Err(shape) => shape,
     };
     match serde_json::from_str::<Value>(&data) {
-        Err(e) => {
-            Err(AdapterError::new(ErrorCode::UpstreamError, format!("An upstream stream event is not JSON: {e}.")))
-        }
+        Err(e) => Err(Error::new(ErrorCode::UpstreamError, format!("An upstream stream event is not JSON: {e}."))),
         Ok(value) => match value.get("error") {
             Some(error) => Err(upstream_stream_error(error)),
-            None => Err(AdapterError::new(
+            None => Err(Error::new(
                 ErrorCode::UpstreamError,
                 format!("An upstream stream chunk has an unexpected shape: {shape}."),
             )),
@@ -125,9 +123,9 @@ fn decode_event(data: String) -> Result<Option<StreamItem>, AdapterError> {
 }
 
 /// An `{"error": {...}}` event: the upstream gave up mid-stream.
-fn upstream_stream_error(error: &Value) -> AdapterError {
+fn upstream_stream_error(error: &Value) -> Error {
     let message = error.get("message").and_then(Value::as_str).unwrap_or("The upstream stream failed.");
-    AdapterError::new(ErrorCode::UpstreamError, message)
+    Error::new(ErrorCode::UpstreamError, message)
 }
 
 fn capitalise(text: &str) -> String {

@@ -17,7 +17,7 @@ use serde_json::Value;
 
 use super::image::{FetchedImages, resolve};
 use super::{check_bedrock_request, clamp_unit};
-use crate::ConvertError;
+use crate::Error;
 
 /// The user turn Claude gets when the conversation holds only system messages (it rejects empty `messages`).
 pub const SYSTEM_ONLY_USER_TURN: &str = "Please provide assistance based on the system instructions.";
@@ -28,7 +28,7 @@ pub fn build(
     request: &ChatCompletionRequest,
     default_max_tokens: u32,
     fetched: &FetchedImages,
-) -> Result<ClaudeRequest, ConvertError> {
+) -> Result<ClaudeRequest, Error> {
     check_bedrock_request(request)?;
     let mut system_texts = Vec::new();
     let mut turns: Vec<ClaudeMessage> = Vec::with_capacity(request.messages.len());
@@ -136,18 +136,14 @@ fn into_blocks(content: ClaudeContent) -> Vec<ContentBlock> {
     }
 }
 
-fn user_content(content: &MessageContent, i: usize, fetched: &FetchedImages) -> Result<ClaudeContent, ConvertError> {
+fn user_content(content: &MessageContent, i: usize, fetched: &FetchedImages) -> Result<ClaudeContent, Error> {
     Ok(match content {
         MessageContent::Text(text) => ClaudeContent::Text(text.clone()),
         MessageContent::Parts(parts) => ClaudeContent::Blocks(parts_to_blocks(parts, i, fetched)?),
     })
 }
 
-fn parts_to_blocks(
-    parts: &[ContentPart],
-    i: usize,
-    fetched: &FetchedImages,
-) -> Result<Vec<ContentBlock>, ConvertError> {
+fn parts_to_blocks(parts: &[ContentPart], i: usize, fetched: &FetchedImages) -> Result<Vec<ContentBlock>, Error> {
     parts
         .iter()
         .enumerate()
@@ -163,7 +159,7 @@ fn parts_to_blocks(
                         source: ImageSource::Base64 { media_type: inline.media_type, data: inline.base64 },
                     }))
                 }
-                other => Err(ConvertError::unsupported(
+                other => Err(Error::unsupported(
                     param,
                     format!("Content parts of type '{}' are not supported by Bedrock models.", other.type_name()),
                 )),
@@ -174,7 +170,7 @@ fn parts_to_blocks(
 
 /// An assistant turn: thinking blocks first (as Claude produced them), then text, then one `tool_use` per call.
 /// `None` when the turn carries nothing Claude would accept.
-fn assistant_content(message: &AssistantMessage, i: usize) -> Result<Option<ClaudeContent>, ConvertError> {
+fn assistant_content(message: &AssistantMessage, i: usize) -> Result<Option<ClaudeContent>, Error> {
     let calls = message.tool_calls.as_deref().unwrap_or_default();
     if calls.is_empty() && message.claude_thinking.is_empty() {
         return Ok(match &message.content {
@@ -191,7 +187,7 @@ fn assistant_content(message: &AssistantMessage, i: usize) -> Result<Option<Clau
     }
     for (k, call) in calls.iter().enumerate() {
         let input: Value = serde_json::from_str(&call.function.arguments).map_err(|_| {
-            ConvertError::invalid(
+            Error::invalid(
                 format!("messages.{i}.tool_calls.{k}.function.arguments"),
                 "Tool call arguments must be a JSON object encoded as a string.",
             )

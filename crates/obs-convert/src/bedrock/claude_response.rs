@@ -5,13 +5,13 @@ use obs_models::openai::{ChatCompletionResponse, FinishReason, ResponseMessage, 
 use serde_json::Value;
 
 use super::{ResponseMeta, UnknownStopReason};
-use crate::{ConvertError, finish};
+use crate::{Error, finish};
 
 /// Parses a Claude response body. Block types obs does not know (server tools, …) are skipped, not fatal.
-pub fn parse(body: &[u8]) -> Result<ClaudeResponse, ConvertError> {
+pub fn parse(body: &[u8]) -> Result<ClaudeResponse, Error> {
     // UTF-8 checked once for the whole body: parsing from `&str` skips serde_json's check of every string.
     let body = std::str::from_utf8(body)
-        .map_err(|e| ConvertError::upstream(format!("The Claude response is not valid JSON: {e}.")))?;
+        .map_err(|e| Error::upstream(format!("The Claude response is not valid JSON: {e}.")))?;
     // The typed parse is the hot path; the generic one below only runs when a block obs does not read is present.
     if let Ok(response) = serde_json::from_str::<ClaudeResponse>(body)
         && response.content.iter().all(is_answer_block)
@@ -19,7 +19,7 @@ pub fn parse(body: &[u8]) -> Result<ClaudeResponse, ConvertError> {
         return Ok(response);
     }
     let mut value: Value = serde_json::from_str(body)
-        .map_err(|e| ConvertError::upstream(format!("The Claude response is not valid JSON: {e}.")))?;
+        .map_err(|e| Error::upstream(format!("The Claude response is not valid JSON: {e}.")))?;
     if let Some(Value::Array(blocks)) = value.get_mut("content") {
         blocks.retain(|b| {
             matches!(
@@ -29,7 +29,7 @@ pub fn parse(body: &[u8]) -> Result<ClaudeResponse, ConvertError> {
         });
     }
     serde_json::from_value(value)
-        .map_err(|e| ConvertError::upstream(format!("The Claude response has an unexpected shape: {e}.")))
+        .map_err(|e| Error::upstream(format!("The Claude response has an unexpected shape: {e}.")))
 }
 
 /// The block kinds a Claude answer is read for (the same list the generic path keeps).

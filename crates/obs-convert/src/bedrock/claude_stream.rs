@@ -12,7 +12,7 @@ use obs_models::openai::{ChatCompletionChunk, Delta, FinishReason, Usage};
 use serde::Deserialize;
 
 use super::{ResponseMeta, UnknownStopReason};
-use crate::{ConvertError, finish};
+use crate::{Error, finish};
 
 /// A `content_block_delta` event read in one pass. The derived [`StreamEvent`] and [`BlockDelta`] are internally
 /// tagged, which makes serde buffer each event whole before parsing it a second time; this flat view of the same
@@ -80,10 +80,10 @@ impl ClaudeStreamDecoder {
 
     /// Decodes one event's JSON payload, appending the chunks it yields to `out`. Unknown event types are ignored;
     /// an `error` event becomes the error.
-    pub fn decode(&mut self, payload: &[u8], out: &mut Vec<ChatCompletionChunk>) -> Result<(), ConvertError> {
+    pub fn decode(&mut self, payload: &[u8], out: &mut Vec<ChatCompletionChunk>) -> Result<(), Error> {
         // UTF-8 checked once for the whole event: parsing from `&str` skips serde_json's check of every string.
         let payload = std::str::from_utf8(payload)
-            .map_err(|e| ConvertError::upstream(format!("A Claude stream event is not valid UTF-8: {e}.")))?;
+            .map_err(|e| Error::upstream(format!("A Claude stream event is not valid UTF-8: {e}.")))?;
         // Fragments are most of a stream and take one pass; every other event takes the typed parse. When that
         // fails, the event is either not JSON (an error) or of a kind obs does not know — an unknown event, block or
         // delta type — which is skipped.
@@ -98,13 +98,13 @@ impl ClaudeStreamDecoder {
             Ok(event) => self.on_event(event, out),
             Err(_) => match serde_json::from_str::<serde::de::IgnoredAny>(payload) {
                 Ok(_) => Ok(()),
-                Err(e) => Err(ConvertError::upstream(format!("A Claude stream event is not valid JSON: {e}."))),
+                Err(e) => Err(Error::upstream(format!("A Claude stream event is not valid JSON: {e}."))),
             },
         }
     }
 
     /// Applies one parsed event.
-    pub fn on_event(&mut self, event: StreamEvent, out: &mut Vec<ChatCompletionChunk>) -> Result<(), ConvertError> {
+    pub fn on_event(&mut self, event: StreamEvent, out: &mut Vec<ChatCompletionChunk>) -> Result<(), Error> {
         match event {
             StreamEvent::MessageStart { message } => {
                 self.input_tokens = message.usage.input_tokens;
@@ -162,7 +162,7 @@ impl ClaudeStreamDecoder {
                     "invalid_request_error" => ErrorCode::UpstreamValidationError,
                     _ => ErrorCode::UpstreamError,
                 };
-                return Err(ConvertError::new(code, error.message, None));
+                return Err(Error::new(code, error.message));
             }
             StreamEvent::ContentBlockStop { .. } | StreamEvent::Ping => {}
         }

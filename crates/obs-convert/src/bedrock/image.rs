@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use obs_models::openai::{ContentPart, Message, MessageContent};
 
-use crate::ConvertError;
+use crate::Error;
 
 /// An image ready for Bedrock: its media type and base64 bytes.
 #[derive(Debug, Clone, PartialEq)]
@@ -43,23 +43,24 @@ pub fn remote_image_urls(request: &obs_models::openai::ChatCompletionRequest) ->
 }
 
 /// Resolves an image URL: a base64 `data:` URL is decoded in place, an http(s) URL must be in `fetched`.
-pub fn resolve(url: &str, fetched: &FetchedImages, param: &str) -> Result<InlineImage, ConvertError> {
+pub fn resolve(url: &str, fetched: &FetchedImages, param: &str) -> Result<InlineImage, Error> {
     if let Some(rest) = url.strip_prefix("data:") {
         let (header, data) = rest
             .split_once(',')
-            .ok_or_else(|| ConvertError::invalid(param, "The image data URL is malformed (no ',' before the data)."))?;
+            .ok_or_else(|| Error::invalid(param, "The image data URL is malformed (no ',' before the data)."))?;
         let media_type = header.strip_suffix(";base64").ok_or_else(|| {
-            ConvertError::invalid(param, "Image data URLs must be base64-encoded (data:<type>;base64,<data>).")
+            Error::invalid(param, "Image data URLs must be base64-encoded (data:<type>;base64,<data>).")
         })?;
         if !media_type.starts_with("image/") {
-            return Err(ConvertError::invalid(param, format!("'{media_type}' is not an image type.")));
+            return Err(Error::invalid(param, format!("'{media_type}' is not an image type.")));
         }
         return Ok(InlineImage { media_type: media_type.to_owned(), base64: data.to_owned() });
     }
     if url.starts_with("http://") || url.starts_with("https://") {
-        return fetched.get(url).cloned().ok_or_else(|| {
-            ConvertError::invalid(param, "The image at this URL could not be fetched for the Bedrock model.")
-        });
+        return fetched
+            .get(url)
+            .cloned()
+            .ok_or_else(|| Error::invalid(param, "The image at this URL could not be fetched for the Bedrock model."));
     }
-    Err(ConvertError::invalid(param, "Image URLs must be data: URLs or http(s) URLs."))
+    Err(Error::invalid(param, "Image URLs must be data: URLs or http(s) URLs."))
 }

@@ -10,7 +10,7 @@ pub mod titan;
 
 use obs_models::openai::ChatCompletionRequest;
 
-use crate::ConvertError;
+use crate::Error;
 
 /// Identity of the answer being built: obs mints the id, the caller gives the clock and the client's model id.
 #[derive(Debug, Clone, PartialEq)]
@@ -31,9 +31,9 @@ impl ResponseMeta {
 }
 
 /// Rejects what no Bedrock family can honour (contract §3): `n > 1`.
-pub fn check_bedrock_request(request: &ChatCompletionRequest) -> Result<(), ConvertError> {
+pub fn check_bedrock_request(request: &ChatCompletionRequest) -> Result<(), Error> {
     if request.n.is_some_and(|n| n > 1) {
-        return Err(ConvertError::unsupported("n", "Bedrock models return one choice: `n` must be 1."));
+        return Err(Error::unsupported("n", "Bedrock models return one choice: `n` must be 1."));
     }
     Ok(())
 }

@@ -13,13 +13,13 @@ use obs_models::openai::{
 use obs_models::titan::{TitanGenerationConfig, TitanRequest, TitanResponse, TitanStreamChunk};
 
 use super::{ResponseMeta, UnknownStopReason, check_bedrock_request, clamp_unit};
-use crate::{ConvertError, finish};
+use crate::{Error, finish};
 
 /// Builds the Titan body; `default_max_tokens` applies when the client gave no limit.
-pub fn build(request: &ChatCompletionRequest, default_max_tokens: u32) -> Result<TitanRequest, ConvertError> {
+pub fn build(request: &ChatCompletionRequest, default_max_tokens: u32) -> Result<TitanRequest, Error> {
     check_bedrock_request(request)?;
     if request.tools.as_ref().is_some_and(|t| !t.is_empty()) {
-        return Err(ConvertError::unsupported("tools", "Titan models do not support tools."));
+        return Err(Error::unsupported("tools", "Titan models do not support tools."));
     }
     let input_text = match &request.titan {
         Some(titan) if is_single_user_turn(request, &titan.input_text) => titan.input_text.clone(),
@@ -43,7 +43,7 @@ fn is_single_user_turn(request: &ChatCompletionRequest, text: &str) -> bool {
     matches!(request.messages.as_slice(), [Message::User(m)] if m.content == MessageContent::Text(text.to_owned()))
 }
 
-fn transcript(request: &ChatCompletionRequest) -> Result<String, ConvertError> {
+fn transcript(request: &ChatCompletionRequest) -> Result<String, Error> {
     let mut system = Vec::new();
     let mut lines = Vec::new();
     for (i, message) in request.messages.iter().enumerate() {
@@ -52,7 +52,7 @@ fn transcript(request: &ChatCompletionRequest) -> Result<String, ConvertError> {
             Message::User(m) => lines.push(format!("User: {}", text_only(&m.content, i)?)),
             Message::Assistant(m) => {
                 if m.tool_calls.as_ref().is_some_and(|c| !c.is_empty()) {
-                    return Err(ConvertError::unsupported(
+                    return Err(Error::unsupported(
                         format!("messages.{i}.tool_calls"),
                         "Titan models do not support tool calls.",
                     ));
@@ -64,10 +64,7 @@ fn transcript(request: &ChatCompletionRequest) -> Result<String, ConvertError> {
                 lines.push(format!("Bot: {text}"));
             }
             Message::Tool(_) => {
-                return Err(ConvertError::unsupported(
-                    format!("messages.{i}"),
-                    "Titan models do not support tool messages.",
-                ));
+                return Err(Error::unsupported(format!("messages.{i}"), "Titan models do not support tool messages."));
             }
         }
     }
@@ -80,11 +77,11 @@ fn transcript(request: &ChatCompletionRequest) -> Result<String, ConvertError> {
     Ok(all.join("\n"))
 }
 
-fn text_only(content: &MessageContent, i: usize) -> Result<String, ConvertError> {
+fn text_only(content: &MessageContent, i: usize) -> Result<String, Error> {
     if let MessageContent::Parts(parts) = content
         && let Some((j, part)) = parts.iter().enumerate().find(|(_, p)| p.type_name() != "text")
     {
-        return Err(ConvertError::unsupported(
+        return Err(Error::unsupported(
             format!("messages.{i}.content.{j}"),
             format!("Titan models take text only, not '{}' parts.", part.type_name()),
         ));
@@ -93,21 +90,17 @@ fn text_only(content: &MessageContent, i: usize) -> Result<String, ConvertError>
 }
 
 /// Parses a Titan response body.
-pub fn parse_response(body: &[u8]) -> Result<TitanResponse, ConvertError> {
-    serde_json::from_slice(body)
-        .map_err(|e| ConvertError::upstream(format!("The Titan response is not readable: {e}.")))
+pub fn parse_response(body: &[u8]) -> Result<TitanResponse, Error> {
+    serde_json::from_slice(body).map_err(|e| Error::upstream(format!("The Titan response is not readable: {e}.")))
 }
 
 /// Converts a Titan response (`results[0]`).
 pub fn response_to_internal(
     response: TitanResponse,
     meta: &ResponseMeta,
-) -> Result<(ChatCompletionResponse, Option<UnknownStopReason>), ConvertError> {
-    let result = response
-        .results
-        .into_iter()
-        .next()
-        .ok_or_else(|| ConvertError::upstream("The Titan response has no results."))?;
+) -> Result<(ChatCompletionResponse, Option<UnknownStopReason>), Error> {
+    let result =
+        response.results.into_iter().next().ok_or_else(|| Error::upstream("The Titan response has no results."))?;
     let raw_reason = result.completion_reason.unwrap_or_else(|| "FINISH".to_owned());
     let (finish_reason, known) = finish::from_bedrock(&raw_reason);
     let message = ResponseMessage::assistant(Some(result.output_text), Vec::new());
@@ -133,12 +126,12 @@ impl TitanStreamDecoder {
     }
 
     /// Decodes one chunk's JSON payload, appending the chunks it yields to `out`.
-    pub fn decode(&mut self, payload: &[u8], out: &mut Vec<ChatCompletionChunk>) -> Result<(), ConvertError> {
+    pub fn decode(&mut self, payload: &[u8], out: &mut Vec<ChatCompletionChunk>) -> Result<(), Error> {
         if self.done {
             return Ok(());
         }
         let chunk: TitanStreamChunk = serde_json::from_slice(payload)
-            .map_err(|e| ConvertError::upstream(format!("A Titan stream chunk is not readable: {e}.")))?;
+            .map_err(|e| Error::upstream(format!("A Titan stream chunk is not readable: {e}.")))?;
         if let Some(tokens) = chunk.input_text_token_count {
             self.input_tokens = tokens;
         }

@@ -22,7 +22,7 @@ use obs_models::openai::{
 use serde_json::Value;
 
 use crate::bedrock::document;
-use crate::{AdapterError, BedrockFamily};
+use crate::{BedrockFamily, Error};
 
 /// Everything a Converse call takes besides the model id.
 #[derive(Debug)]
@@ -34,15 +34,15 @@ pub(crate) struct ConverseParts {
     pub additional: Option<Document>,
 }
 
-fn build_error(error: impl std::fmt::Display) -> AdapterError {
-    AdapterError::new(ErrorCode::InternalError, format!("Could not build the Converse request: {error}."))
+fn build_error(error: impl std::fmt::Display) -> Error {
+    Error::new(ErrorCode::InternalError, format!("Could not build the Converse request: {error}."))
 }
 
 pub(crate) fn build(
     request: &ChatCompletionRequest,
     family: BedrockFamily,
     fetched: &FetchedImages,
-) -> Result<ConverseParts, AdapterError> {
+) -> Result<ConverseParts, Error> {
     check_bedrock_request(request)?;
     let claude = family == BedrockFamily::ClaudeConverse;
     let mut system = Vec::new();
@@ -71,7 +71,7 @@ pub(crate) fn build(
                 }
                 for (k, call) in m.tool_calls.iter().flatten().enumerate() {
                     let input: Value = serde_json::from_str(&call.function.arguments).map_err(|_| {
-                        AdapterError::from(obs_convert::ConvertError::invalid(
+                        Error::from(obs_convert::Error::invalid(
                             format!("messages.{i}.tool_calls.{k}.function.arguments"),
                             "Tool call arguments must be a JSON object encoded as a string.",
                         ))
@@ -125,11 +125,7 @@ fn push(turns: &mut Vec<(ConversationRole, Vec<ContentBlock>)>, role: Conversati
     }
 }
 
-fn content_blocks(
-    content: &MessageContent,
-    i: usize,
-    fetched: &FetchedImages,
-) -> Result<Vec<ContentBlock>, AdapterError> {
+fn content_blocks(content: &MessageContent, i: usize, fetched: &FetchedImages) -> Result<Vec<ContentBlock>, Error> {
     let parts = match content {
         MessageContent::Text(text) => return Ok(vec![ContentBlock::Text(text.clone())]),
         MessageContent::Parts(parts) => parts,
@@ -145,7 +141,7 @@ fn content_blocks(
                     let inline = resolve(&image.url, fetched, &format!("{param}.image_url.url"))?;
                     image_block(&inline.media_type, &inline.base64, &param)
                 }
-                other => Err(AdapterError::from(obs_convert::ConvertError::unsupported(
+                other => Err(Error::from(obs_convert::Error::unsupported(
                     param,
                     format!("Content parts of type '{}' are not supported by Bedrock models.", other.type_name()),
                 ))),
@@ -154,22 +150,22 @@ fn content_blocks(
         .collect()
 }
 
-fn image_block(media_type: &str, base64: &str, param: &str) -> Result<ContentBlock, AdapterError> {
+fn image_block(media_type: &str, base64: &str, param: &str) -> Result<ContentBlock, Error> {
     let format = match media_type {
         "image/png" => ImageFormat::Png,
         "image/jpeg" | "image/jpg" => ImageFormat::Jpeg,
         "image/gif" => ImageFormat::Gif,
         "image/webp" => ImageFormat::Webp,
         other => {
-            return Err(AdapterError::from(obs_convert::ConvertError::unsupported(
+            return Err(Error::from(obs_convert::Error::unsupported(
                 param,
                 format!("Bedrock takes png, jpeg, gif and webp images, not '{other}'."),
             )));
         }
     };
-    let bytes = base64::engine::general_purpose::STANDARD.decode(base64.trim()).map_err(|_| {
-        AdapterError::from(obs_convert::ConvertError::invalid(param, "The image data is not valid base64."))
-    })?;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(base64.trim())
+        .map_err(|_| Error::from(obs_convert::Error::invalid(param, "The image data is not valid base64.")))?;
     let block = ImageBlock::builder()
         .format(format)
         .source(ImageSource::Bytes(Blob::new(bytes)))
@@ -210,10 +206,7 @@ fn inference(request: &ChatCompletionRequest) -> Option<InferenceConfiguration> 
     )
 }
 
-fn tool_config(
-    request: &ChatCompletionRequest,
-    has_tool_blocks: bool,
-) -> Result<Option<ToolConfiguration>, AdapterError> {
+fn tool_config(request: &ChatCompletionRequest, has_tool_blocks: bool) -> Result<Option<ToolConfiguration>, Error> {
     let Some(tools) = request.tools.as_ref().filter(|t| !t.is_empty()) else { return Ok(None) };
     let choice = match &request.tool_choice {
         // Converse has no "none": send no tools — unless the history holds tool blocks, which Converse only

@@ -8,7 +8,7 @@ use obs_convert::bedrock::ResponseMeta;
 use obs_convert::finish;
 use obs_models::openai::{ChatCompletionChunk, Delta, FinishReason, Usage};
 
-use crate::AdapterError;
+use crate::Error;
 use crate::bedrock::event_stream::EventDecoder;
 
 pub(crate) struct ConverseStreamDecoder {
@@ -40,7 +40,7 @@ impl ConverseStreamDecoder {
 }
 
 impl EventDecoder<ConverseStreamOutput> for ConverseStreamDecoder {
-    fn event(&mut self, event: ConverseStreamOutput, out: &mut Vec<ChatCompletionChunk>) -> Result<(), AdapterError> {
+    fn event(&mut self, event: ConverseStreamOutput, out: &mut Vec<ChatCompletionChunk>) -> Result<(), Error> {
         self.start(out);
         match event {
             ConverseStreamOutput::ContentBlockStart(start) => {
@@ -90,9 +90,9 @@ impl EventDecoder<ConverseStreamOutput> for ConverseStreamDecoder {
         Ok(())
     }
 
-    fn end(&mut self, out: &mut Vec<ChatCompletionChunk>) -> Result<(), AdapterError> {
+    fn end(&mut self, out: &mut Vec<ChatCompletionChunk>) -> Result<(), Error> {
         if !self.finished {
-            return Err(AdapterError::new(
+            return Err(Error::new(
                 obs_models::error::ErrorCode::UpstreamError,
                 "The Bedrock stream ended before the end of the message.",
             ));

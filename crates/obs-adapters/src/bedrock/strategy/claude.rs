@@ -12,9 +12,9 @@ use obs_models::openai::{ChatCompletionChunk, ChatCompletionRequest, ChatComplet
 use super::{chunk_payload, encode_body, invoke, invoke_stream};
 use crate::bedrock::event_stream::{EventDecoder, drive};
 use crate::bedrock::{Shared, images};
-use crate::{AdapterError, ItemStream, UpstreamTarget, unix_now};
+use crate::{Error, ItemStream, UpstreamTarget, unix_now};
 
-async fn body(shared: &Shared, request: &ChatCompletionRequest) -> Result<Vec<u8>, AdapterError> {
+async fn body(shared: &Shared, request: &ChatCompletionRequest) -> Result<Vec<u8>, Error> {
     let fetched = images::fetch_all(remote_image_urls(request), &shared.settings.images).await?;
     encode_body(&claude_request::build(request, shared.settings.claude_max_tokens, &fetched)?)
 }
@@ -23,7 +23,7 @@ pub(crate) async fn chat(
     shared: &Shared,
     request: ChatCompletionRequest,
     target: &UpstreamTarget,
-) -> Result<ChatCompletionResponse, AdapterError> {
+) -> Result<ChatCompletionResponse, Error> {
     let body = body(shared, &request).await?;
     let output = invoke(shared, target, body).await?;
     let parsed = claude_response::parse(output.as_ref())?;
@@ -38,7 +38,7 @@ pub(crate) async fn chat_stream(
     shared: &Shared,
     request: ChatCompletionRequest,
     target: &UpstreamTarget,
-) -> Result<ItemStream, AdapterError> {
+) -> Result<ItemStream, Error> {
     let body = body(shared, &request).await?;
     let events = invoke_stream(shared, target, body).await?;
     let decoder = Decoder(ClaudeStreamDecoder::new(ResponseMeta::new(request.model, unix_now())));
@@ -48,16 +48,16 @@ pub(crate) async fn chat_stream(
 struct Decoder(ClaudeStreamDecoder);
 
 impl EventDecoder<ResponseStream> for Decoder {
-    fn event(&mut self, event: ResponseStream, out: &mut Vec<ChatCompletionChunk>) -> Result<(), AdapterError> {
+    fn event(&mut self, event: ResponseStream, out: &mut Vec<ChatCompletionChunk>) -> Result<(), Error> {
         match chunk_payload(event) {
-            Some(payload) => self.0.decode(&payload, out).map_err(AdapterError::from),
+            Some(payload) => self.0.decode(&payload, out).map_err(Error::from),
             None => Ok(()),
         }
     }
 
-    fn end(&mut self, out: &mut Vec<ChatCompletionChunk>) -> Result<(), AdapterError> {
+    fn end(&mut self, out: &mut Vec<ChatCompletionChunk>) -> Result<(), Error> {
         if !self.0.is_done() {
-            return Err(AdapterError::new(
+            return Err(Error::new(
                 ErrorCode::UpstreamError,
                 "The Bedrock stream ended before the end of the message.",
             ));

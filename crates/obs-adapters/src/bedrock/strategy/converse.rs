@@ -7,7 +7,7 @@ use obs_models::openai::{ChatCompletionRequest, ChatCompletionResponse};
 use crate::bedrock::converse::{request, response, stream::ConverseStreamDecoder};
 use crate::bedrock::event_stream::drive;
 use crate::bedrock::{Shared, errors, images};
-use crate::{AdapterError, ItemStream, UpstreamTarget, unix_now};
+use crate::{Error, ItemStream, UpstreamTarget, unix_now};
 
 /// Applies the request parts to a Converse or ConverseStream fluent builder (same setters, different types).
 macro_rules! with_parts {
@@ -27,7 +27,7 @@ async fn parts(
     shared: &Shared,
     chat: &ChatCompletionRequest,
     target: &UpstreamTarget,
-) -> Result<request::ConverseParts, AdapterError> {
+) -> Result<request::ConverseParts, Error> {
     let fetched = images::fetch_all(remote_image_urls(chat), &shared.settings.images).await?;
     request::build(chat, target.family, &fetched)
 }
@@ -36,7 +36,7 @@ pub(crate) async fn chat(
     shared: &Shared,
     chat: ChatCompletionRequest,
     target: &UpstreamTarget,
-) -> Result<ChatCompletionResponse, AdapterError> {
+) -> Result<ChatCompletionResponse, Error> {
     let parts = parts(shared, &chat, target).await?;
     let call = with_parts!(shared.client.converse(), target, parts).send();
     let output = shared.first_byte(Box::pin(call)).await?.map_err(|e| errors::from_sdk(&e))?;
@@ -47,7 +47,7 @@ pub(crate) async fn chat_stream(
     shared: &Shared,
     chat: ChatCompletionRequest,
     target: &UpstreamTarget,
-) -> Result<ItemStream, AdapterError> {
+) -> Result<ItemStream, Error> {
     let parts = parts(shared, &chat, target).await?;
     let call = with_parts!(shared.client.converse_stream(), target, parts).send();
     let output = shared.first_byte(Box::pin(call)).await?.map_err(|e| errors::from_sdk(&e))?;

@@ -12,10 +12,10 @@ use aws_sdk_bedrockruntime::types::error::ResponseStreamError;
 use obs_models::error::ErrorCode;
 
 use crate::bedrock::{Shared, errors};
-use crate::{AdapterError, UpstreamTarget};
+use crate::{Error, UpstreamTarget};
 
 /// InvokeModel with a JSON body; the answer's bytes.
-pub(crate) async fn invoke(shared: &Shared, target: &UpstreamTarget, body: Vec<u8>) -> Result<Blob, AdapterError> {
+pub(crate) async fn invoke(shared: &Shared, target: &UpstreamTarget, body: Vec<u8>) -> Result<Blob, Error> {
     let call = shared
         .client
         .invoke_model()
@@ -32,7 +32,7 @@ pub(crate) async fn invoke_stream(
     shared: &Shared,
     target: &UpstreamTarget,
     body: Vec<u8>,
-) -> Result<EventReceiver<ResponseStream, ResponseStreamError>, AdapterError> {
+) -> Result<EventReceiver<ResponseStream, ResponseStreamError>, Error> {
     let call = shared
         .client
         .invoke_model_with_response_stream()
@@ -52,7 +52,7 @@ pub(crate) fn chunk_payload(event: ResponseStream) -> Option<Vec<u8>> {
     }
 }
 
-pub(crate) fn encode_body<T: serde::Serialize>(body: &T) -> Result<Vec<u8>, AdapterError> {
+pub(crate) fn encode_body<T: serde::Serialize>(body: &T) -> Result<Vec<u8>, Error> {
     serde_json::to_vec(body)
-        .map_err(|e| AdapterError::new(ErrorCode::InternalError, format!("Could not encode the Bedrock body: {e}.")))
+        .map_err(|e| Error::new(ErrorCode::InternalError, format!("Could not encode the Bedrock body: {e}.")))
 }

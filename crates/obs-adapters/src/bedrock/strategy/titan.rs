@@ -9,13 +9,13 @@ use obs_models::openai::{ChatCompletionChunk, ChatCompletionRequest, ChatComplet
 use super::{chunk_payload, encode_body, invoke, invoke_stream};
 use crate::bedrock::Shared;
 use crate::bedrock::event_stream::{EventDecoder, drive};
-use crate::{AdapterError, ItemStream, UpstreamTarget, unix_now};
+use crate::{Error, ItemStream, UpstreamTarget, unix_now};
 
 pub(crate) async fn chat(
     shared: &Shared,
     request: ChatCompletionRequest,
     target: &UpstreamTarget,
-) -> Result<ChatCompletionResponse, AdapterError> {
+) -> Result<ChatCompletionResponse, Error> {
     let body = encode_body(&titan::build(&request, shared.settings.titan_max_tokens)?)?;
     let output = invoke(shared, target, body).await?;
     let parsed = titan::parse_response(output.as_ref())?;
@@ -30,7 +30,7 @@ pub(crate) async fn chat_stream(
     shared: &Shared,
     request: ChatCompletionRequest,
     target: &UpstreamTarget,
-) -> Result<ItemStream, AdapterError> {
+) -> Result<ItemStream, Error> {
     let body = encode_body(&titan::build(&request, shared.settings.titan_max_tokens)?)?;
     let events = invoke_stream(shared, target, body).await?;
     let decoder = Decoder(TitanStreamDecoder::new(ResponseMeta::new(request.model, unix_now())));
@@ -40,19 +40,16 @@ pub(crate) async fn chat_stream(
 struct Decoder(TitanStreamDecoder);
 
 impl EventDecoder<ResponseStream> for Decoder {
-    fn event(&mut self, event: ResponseStream, out: &mut Vec<ChatCompletionChunk>) -> Result<(), AdapterError> {
+    fn event(&mut self, event: ResponseStream, out: &mut Vec<ChatCompletionChunk>) -> Result<(), Error> {
         match chunk_payload(event) {
-            Some(payload) => self.0.decode(&payload, out).map_err(AdapterError::from),
+            Some(payload) => self.0.decode(&payload, out).map_err(Error::from),
             None => Ok(()),
         }
     }
 
-    fn end(&mut self, _out: &mut Vec<ChatCompletionChunk>) -> Result<(), AdapterError> {
+    fn end(&mut self, _out: &mut Vec<ChatCompletionChunk>) -> Result<(), Error> {
         if !self.0.is_done() {
-            return Err(AdapterError::new(
-                ErrorCode::UpstreamError,
-                "The Bedrock stream ended before the end of the answer.",
-            ));
+            return Err(Error::new(ErrorCode::UpstreamError, "The Bedrock stream ended before the end of the answer."));
         }
         if let Some(reason) = self.0.unknown_stop_reason() {
             tracing::warn!(completion_reason = %reason.0, "unknown Titan completion reason mapped to stop");
