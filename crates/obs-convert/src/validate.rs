@@ -24,7 +24,7 @@ pub(crate) fn typed<T: serde::de::DeserializeOwned>(body: Value) -> Result<T, Er
     serde_path_to_error::deserialize(body).map_err(|e| {
         let path = e.path().to_string();
         let param = if path == "." { None } else { Some(path) };
-        Error { param: param, ..Error::new(ErrorCode::InvalidValue, format!("Invalid request: {}.", e.inner())) }
+        Error { param, ..Error::new(ErrorCode::InvalidValue, format!("Invalid request: {}.", e.inner())) }
     })
 }
 
