@@ -90,7 +90,7 @@ async fn run(app: &Arc<App>, request: Request<Incoming>, log: &mut RequestLog) -
             json_text(StatusCode::OK, verbatim.into_string())
         }
         completion => {
-            let response = completion.into_typed().map_err(|e| upstream_failed(app, e.into()))?;
+            let response = completion.into_typed().map_err(|e| upstream_failed(app, e))?;
             answer_in(target, &response, log)?
         }
     };
@@ -118,7 +118,7 @@ fn answer_in(
 
 fn upstream_failed(app: &App, error: obs_service::Error) -> Error {
     app.metrics.upstream_error(error.code.as_str());
-    Error::from(error)
+    error
 }
 
 /// Reads the body, refusing more than `limit` bytes (413) — by `content-length` before reading when it is sent.

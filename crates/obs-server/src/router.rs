@@ -64,7 +64,7 @@ async fn models(app: &App, headers: &http::HeaderMap) -> Response<Body> {
     }
     match app.gateway.list_models().await {
         Ok(list) => json(StatusCode::OK, &list),
-        Err(error) => error_response(&Error::from(error)),
+        Err(error) => error_response(&error),
     }
 }
 

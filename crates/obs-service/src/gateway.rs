@@ -111,7 +111,7 @@ impl Gateway {
                         tokio::time::sleep(wait).await;
                         retry += 1;
                     }
-                    _ => return Err(error.into()),
+                    _ => return Err(error),
                 },
             }
         }
@@ -173,7 +173,7 @@ impl ChatService for Gateway {
         }
         let openai = if self.config.openai_configured() {
             Some(match self.providers.get(Provider::OpenAi).await {
-                Ok(adapter) => adapter.list_models().await.map_err(Error::from),
+                Ok(adapter) => adapter.list_models().await,
                 Err(error) => Err(error),
             })
         } else {
@@ -181,7 +181,7 @@ impl ChatService for Gateway {
         };
         let bedrock = if credentials::region(&self.config).await.is_some() {
             Some(match self.providers.get(Provider::Bedrock).await {
-                Ok(adapter) => adapter.list_models().await.map_err(Error::from),
+                Ok(adapter) => adapter.list_models().await,
                 Err(error) => Err(error),
             })
         } else {

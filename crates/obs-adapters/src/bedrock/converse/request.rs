@@ -71,10 +71,10 @@ pub(crate) fn build(
                 }
                 for (k, call) in m.tool_calls.iter().flatten().enumerate() {
                     let input: Value = serde_json::from_str(&call.function.arguments).map_err(|_| {
-                        Error::from(obs_convert::Error::invalid(
+                        obs_convert::Error::invalid(
                             format!("messages.{i}.tool_calls.{k}.function.arguments"),
                             "Tool call arguments must be a JSON object encoded as a string.",
-                        ))
+                        )
                     })?;
                     let block = ToolUseBlock::builder()
                         .tool_use_id(&call.id)
@@ -141,10 +141,10 @@ fn content_blocks(content: &MessageContent, i: usize, fetched: &FetchedImages) -
                     let inline = resolve(&image.url, fetched, &format!("{param}.image_url.url"))?;
                     image_block(&inline.media_type, &inline.base64, &param)
                 }
-                other => Err(Error::from(obs_convert::Error::unsupported(
+                other => Err(obs_convert::Error::unsupported(
                     param,
                     format!("Content parts of type '{}' are not supported by Bedrock models.", other.type_name()),
-                ))),
+                )),
             }
         })
         .collect()
@@ -157,15 +157,15 @@ fn image_block(media_type: &str, base64: &str, param: &str) -> Result<ContentBlo
         "image/gif" => ImageFormat::Gif,
         "image/webp" => ImageFormat::Webp,
         other => {
-            return Err(Error::from(obs_convert::Error::unsupported(
+            return Err(obs_convert::Error::unsupported(
                 param,
                 format!("Bedrock takes png, jpeg, gif and webp images, not '{other}'."),
-            )));
+            ));
         }
     };
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(base64.trim())
-        .map_err(|_| Error::from(obs_convert::Error::invalid(param, "The image data is not valid base64.")))?;
+        .map_err(|_| obs_convert::Error::invalid(param, "The image data is not valid base64."))?;
     let block = ImageBlock::builder()
         .format(format)
         .source(ImageSource::Bytes(Blob::new(bytes)))

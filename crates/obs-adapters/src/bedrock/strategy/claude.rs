@@ -50,7 +50,7 @@ struct Decoder(ClaudeStreamDecoder);
 impl EventDecoder<ResponseStream> for Decoder {
     fn event(&mut self, event: ResponseStream, out: &mut Vec<ChatCompletionChunk>) -> Result<(), Error> {
         match chunk_payload(event) {
-            Some(payload) => self.0.decode(&payload, out).map_err(Error::from),
+            Some(payload) => self.0.decode(&payload, out),
             None => Ok(()),
         }
     }
