@@ -89,70 +89,23 @@ pub fn typed_items(chunks: ChunkStream) -> ItemStream {
     Box::pin(chunks.map(|chunk| chunk.map(StreamItem::Chunk)))
 }
 
-/// Where a routed request goes upstream.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UpstreamTarget {
-    /// The model id to send upstream (alias resolved, ARN as is).
-    pub model_id: String,
-    /// The Bedrock API family; ignored by OpenAI-compatible providers.
-    pub family: BedrockFamily,
-}
-
-/// Which Bedrock API serves a model (contract §7).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum BedrockFamily {
-    /// Anthropic Claude through InvokeModel with the native Messages body.
-    ClaudeInvoke,
-    /// Amazon Titan Text through InvokeModel.
-    TitanInvoke,
-    /// Claude through Converse (`bedrock.claude_api = "converse"`): Claude-only fields such as `top_k` go in
-    /// `additionalModelRequestFields`.
-    ClaudeConverse,
-    /// Every other chat family through Converse.
-    Converse,
-}
-
-/// What obs-service calls for one provider. Object-safe; implementations are shared by every model they serve.
+/// What obs-service calls for one provider. Object-safe; one adapter is shared by every model of its provider.
 ///
-/// An adapter implements the two `*_passthrough` methods — answers as the provider gives them: typed
-/// ([`Completion::Typed`], [`StreamItem::Chunk`]), or for an OpenAI-compatible provider the upstream's own JSON,
-/// checked — and [`ChatAdapter::list_models`]; the typed [`ChatAdapter::chat`] and [`ChatAdapter::chat_stream`]
-/// follow from them. An adapter that builds typed chunk streams hands them on with [`typed_items`].
+/// Answers come as the provider gives them: typed ([`Completion::Typed`], [`StreamItem::Chunk`]), or for an
+/// OpenAI-compatible provider the upstream's own JSON, checked, which a client of the OpenAI format can be sent as it
+/// came. Callers that want typed values use [`Completion::into_typed`] and [`typed_chunks`].
 #[async_trait]
 pub trait ChatAdapter: Send + Sync {
-    /// One non-streaming completion, for a caller that answers in OpenAI format: an OpenAI-compatible provider may
-    /// hand back the upstream's own answer (checked) instead of parsing it. `request.model` is the id the client
-    /// sent (Bedrock answers carry it).
-    async fn chat_passthrough(
-        &self,
-        request: ChatCompletionRequest,
-        target: &UpstreamTarget,
-    ) -> Result<Completion, Error>;
+    /// One non-streaming completion of `request` by the upstream model `model` (the id this provider knows it by).
+    /// `request.model` is the id the client sent (Bedrock answers carry it).
+    async fn chat(&self, request: ChatCompletionRequest, model: &str) -> Result<Completion, Error>;
 
-    /// A streaming completion, likewise: an OpenAI-compatible provider may hand back the upstream's own chunks
-    /// (checked). Resolves once the upstream accepted the request; errors after that arrive as items.
-    async fn chat_stream_passthrough(
-        &self,
-        request: ChatCompletionRequest,
-        target: &UpstreamTarget,
-    ) -> Result<ItemStream, Error>;
+    /// A streaming completion, likewise. Resolves once the upstream accepted the request; errors after that arrive
+    /// as items.
+    async fn chat_stream(&self, request: ChatCompletionRequest, model: &str) -> Result<ItemStream, Error>;
 
     /// The models this provider offers, for `/v1/models`.
     async fn list_models(&self) -> Result<Vec<ModelInfo>, Error>;
-
-    /// One non-streaming completion, typed.
-    async fn chat(
-        &self,
-        request: ChatCompletionRequest,
-        target: &UpstreamTarget,
-    ) -> Result<ChatCompletionResponse, Error> {
-        self.chat_passthrough(request, target).await?.into_typed()
-    }
-
-    /// A streaming completion of typed chunks.
-    async fn chat_stream(&self, request: ChatCompletionRequest, target: &UpstreamTarget) -> Result<ChunkStream, Error> {
-        self.chat_stream_passthrough(request, target).await.map(typed_chunks)
-    }
 }
 
 /// Unix seconds now (0 if the clock is before 1970).

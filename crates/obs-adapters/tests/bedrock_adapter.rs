@@ -16,11 +16,12 @@ use aws_smithy_runtime_api::client::orchestrator::HttpRequest;
 use aws_smithy_runtime_api::client::result::ConnectorError;
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use futures::StreamExt;
+use obs_adapters::bedrock::ClaudeApi;
 use obs_adapters::bedrock::{BedrockAdapter, BedrockSettings, ImageFetchSettings};
-use obs_adapters::{BedrockFamily, ChatAdapter, Error, Timeouts, UpstreamTarget};
+use obs_adapters::{ChatAdapter, ChunkStream, Error, Timeouts};
 use obs_mock::{MockConfig, MockHandle, REJECTED_ACCESS_KEY_ID, spawn};
 use obs_models::error::ErrorCode;
-use obs_models::openai::ChatCompletionRequest;
+use obs_models::openai::{ChatCompletionRequest, ChatCompletionResponse};
 use pretty_assertions::assert_eq;
 use serde_json::{Value, json};
 
@@ -47,8 +48,21 @@ fn settings(mock: &MockHandle) -> BedrockSettings {
     BedrockSettings { control_endpoint_url: Some(mock.base_url()), ..BedrockSettings::default() }
 }
 
-fn target(model: &str, family: BedrockFamily) -> UpstreamTarget {
-    UpstreamTarget { model_id: model.to_owned(), family }
+/// The adapters answer as the provider gives them; these tests read typed values.
+#[async_trait::async_trait]
+trait Typed {
+    async fn typed_chat(&self, request: ChatCompletionRequest, model: &str) -> Result<ChatCompletionResponse, Error>;
+    async fn typed_stream(&self, request: ChatCompletionRequest, model: &str) -> Result<ChunkStream, Error>;
+}
+
+#[async_trait::async_trait]
+impl<A: ChatAdapter> Typed for A {
+    async fn typed_chat(&self, request: ChatCompletionRequest, model: &str) -> Result<ChatCompletionResponse, Error> {
+        ChatAdapter::chat(self, request, model).await?.into_typed()
+    }
+    async fn typed_stream(&self, request: ChatCompletionRequest, model: &str) -> Result<ChunkStream, Error> {
+        ChatAdapter::chat_stream(self, request, model).await.map(obs_adapters::typed_chunks)
+    }
 }
 
 fn request(body: Value) -> ChatCompletionRequest {
@@ -90,10 +104,8 @@ async fn deltas(stream: obs_adapters::ChunkStream) -> Vec<Value> {
 #[tokio::test]
 async fn claude_invoke_sends_the_native_body_and_maps_the_answer() {
     let mock = spawn(MockConfig::default()).await.unwrap();
-    let response = adapter(&mock)
-        .chat(hello("claude-alias"), &target("anthropic.claude-3-haiku-20240307-v1:0", BedrockFamily::ClaudeInvoke))
-        .await
-        .unwrap();
+    let response =
+        adapter(&mock).typed_chat(hello("claude-alias"), "anthropic.claude-3-haiku-20240307-v1:0").await.unwrap();
     assert_eq!(
         normalised(&response),
         json!({"id":"ID","object":"chat.completion","created":0,"model":"claude-alias",
@@ -111,13 +123,8 @@ async fn claude_invoke_sends_the_native_body_and_maps_the_answer() {
 #[tokio::test]
 async fn claude_stream_counts_tool_calls_from_zero() {
     let mock = spawn(MockConfig::default()).await.unwrap();
-    let stream = adapter(&mock)
-        .chat_stream(
-            hello("anthropic.claude-tools2"),
-            &target("us.anthropic.claude-tools2", BedrockFamily::ClaudeInvoke),
-        )
-        .await
-        .unwrap();
+    let stream =
+        adapter(&mock).typed_stream(hello("anthropic.claude-tools2"), "us.anthropic.claude-tools2").await.unwrap();
     assert_eq!(
         deltas(stream).await,
         vec![
@@ -151,8 +158,7 @@ async fn claude_body_from_a_claude_client_goes_out_unchanged() {
     let mut body = original.clone();
     body["model"] = json!("anthropic.claude-v2");
     let (_, request) = obs_convert::ingress::parse_chat_request(body.to_string().as_bytes()).unwrap();
-    let response =
-        adapter(&mock).chat(request, &target("anthropic.claude-v2", BedrockFamily::ClaudeInvoke)).await.unwrap();
+    let response = adapter(&mock).typed_chat(request, "anthropic.claude-v2").await.unwrap();
     assert_eq!(mock.recorder().last().unwrap().json(), original);
     // The mock validated the tool_result against the tool_use and answered from it.
     assert_eq!(response.choices[0].message.content.as_deref(), Some("The tool returned: 21C"));
@@ -162,8 +168,8 @@ async fn claude_body_from_a_claude_client_goes_out_unchanged() {
 async fn titan_invoke_and_stream_and_tools_refused_before_any_call() {
     let mock = spawn(MockConfig::default()).await.unwrap();
     let adapter = adapter(&mock);
-    let titan = target("amazon.titan-text-express-v1", BedrockFamily::TitanInvoke);
-    let response = adapter.chat(hello("titan"), &titan).await.unwrap();
+    let titan = "amazon.titan-text-express-v1";
+    let response = adapter.typed_chat(hello("titan"), titan).await.unwrap();
     assert_eq!(
         normalised(&response),
         json!({"id":"ID","object":"chat.completion","created":0,"model":"titan",
@@ -174,7 +180,7 @@ async fn titan_invoke_and_stream_and_tools_refused_before_any_call() {
         mock.recorder().last().unwrap().json(),
         json!({"inputText":"System: Be brief.\nUser: hello bedrock\nBot:","textGenerationConfig":{"maxTokenCount":512}})
     );
-    let stream = adapter.chat_stream(hello("titan"), &titan).await.unwrap();
+    let stream = adapter.typed_stream(hello("titan"), titan).await.unwrap();
     assert_eq!(
         deltas(stream).await,
         vec![
@@ -191,7 +197,7 @@ async fn titan_invoke_and_stream_and_tools_refused_before_any_call() {
     let with_tools = request(
         json!({"model":"t","messages":[{"role":"user","content":"x"}],"tools":[{"type":"function","function":{"name":"f"}}]}),
     );
-    let error = adapter.chat(with_tools, &titan).await.unwrap_err();
+    let error = adapter.typed_chat(with_tools, titan).await.unwrap_err();
     assert_eq!((error.code, error.param.as_deref()), (ErrorCode::UnsupportedParameter, Some("tools")));
     assert_eq!(mock.recorder().count(), before);
 }
@@ -207,7 +213,7 @@ async fn converse_sends_sdk_shapes_and_maps_text_tools_and_reasoning() {
             {"role":"tool","tool_call_id":"tooluse_1","content":"21C"}],
         "tools":[{"type":"function","function":{"name":"w","description":"Weather","parameters":{"type":"object","properties":{"city":{"type":"string"}}}}}],
         "tool_choice":"required"}));
-    let response = adapter.chat(chat, &target("amazon.nova-lite-v1:0", BedrockFamily::Converse)).await.unwrap();
+    let response = adapter.typed_chat(chat, "amazon.nova-lite-v1:0").await.unwrap();
     assert_eq!(response.choices[0].message.content.as_deref(), Some("The tool returned: 21C"));
     assert_eq!(
         mock.recorder().last().unwrap().json(),
@@ -220,7 +226,7 @@ async fn converse_sends_sdk_shapes_and_maps_text_tools_and_reasoning() {
             "toolConfig":{"tools":[{"toolSpec":{"name":"w","description":"Weather","inputSchema":{"json":{"type":"object","properties":{"city":{"type":"string"}}}}}}],
                 "toolChoice":{"any":{}}}})
     );
-    let tools2 = adapter.chat(hello("llama"), &target("meta.llama3-tools2", BedrockFamily::Converse)).await.unwrap();
+    let tools2 = adapter.typed_chat(hello("llama"), "meta.llama3-tools2").await.unwrap();
     assert_eq!(
         normalised(&tools2)["choices"][0],
         json!({"index":0,"message":{"role":"assistant","content":"Let me check both.","tool_calls":[
@@ -228,7 +234,7 @@ async fn converse_sends_sdk_shapes_and_maps_text_tools_and_reasoning() {
             {"id":"tooluse_mock1","type":"function","function":{"name":"get_weather","arguments":"{\"location\":\"Tokyo\"}"}}]},
             "finish_reason":"tool_calls","logprobs":null})
     );
-    let reasoning = adapter.chat(hello("r1"), &target("deepseek.r1-reasoning", BedrockFamily::Converse)).await.unwrap();
+    let reasoning = adapter.typed_chat(hello("r1"), "deepseek.r1-reasoning").await.unwrap();
     assert_eq!(
         normalised(&reasoning)["choices"][0]["message"],
         json!({"role":"assistant","content":"You said: hello bedrock","reasoning_content":"The user wants a short answer."})
@@ -239,7 +245,7 @@ async fn converse_sends_sdk_shapes_and_maps_text_tools_and_reasoning() {
 async fn converse_stream_tool_first_and_reasoning() {
     let mock = spawn(MockConfig::default()).await.unwrap();
     let adapter = adapter(&mock);
-    let stream = adapter.chat_stream(hello("m"), &target("mistral.tool-first", BedrockFamily::Converse)).await.unwrap();
+    let stream = adapter.typed_stream(hello("m"), "mistral.tool-first").await.unwrap();
     assert_eq!(
         deltas(stream).await,
         vec![
@@ -251,7 +257,7 @@ async fn converse_stream_tool_first_and_reasoning() {
             json!({"usage":{"prompt_tokens":4,"completion_tokens":13,"total_tokens":17}}),
         ]
     );
-    let stream = adapter.chat_stream(hello("m"), &target("deepseek.reasoning", BedrockFamily::Converse)).await.unwrap();
+    let stream = adapter.typed_stream(hello("m"), "deepseek.reasoning").await.unwrap();
     let got = deltas(stream).await;
     assert_eq!(got[1], json!([{"reasoning_content":"The user wants a short answer."}, null]));
 }
@@ -261,7 +267,11 @@ async fn claude_on_converse_carries_top_k_in_additional_fields() {
     let mock = spawn(MockConfig::default()).await.unwrap();
     let body = json!({"anthropic_version":"bedrock-2023-05-31","model":"c","max_tokens":50,"top_k":7,"messages":[{"role":"user","content":"hi"}]});
     let (_, chat) = obs_convert::ingress::parse_chat_request(body.to_string().as_bytes()).unwrap();
-    adapter(&mock).chat(chat, &target("anthropic.claude-v2", BedrockFamily::ClaudeConverse)).await.unwrap();
+    let converse = BedrockAdapter::new(
+        &sdk_config(&mock, "AKIDTEST"),
+        BedrockSettings { claude_api: ClaudeApi::Converse, ..settings(&mock) },
+    );
+    converse.typed_chat(chat, "anthropic.claude-v2").await.unwrap();
     let sent = mock.recorder().last().unwrap().json();
     assert_eq!(sent["additionalModelRequestFields"], json!({"top_k":7}));
     assert_eq!(sent["inferenceConfig"], json!({"maxTokens":50}));
@@ -280,33 +290,27 @@ async fn every_error_scenario_on_every_path() {
         ("timeout", ErrorCode::UpstreamTimeout),
         ("midstream-error", ErrorCode::UpstreamError),
     ];
-    let families = [
-        ("anthropic.claude", BedrockFamily::ClaudeInvoke),
-        ("amazon.titan-text", BedrockFamily::TitanInvoke),
-        ("meta.llama3", BedrockFamily::Converse),
-    ];
-    for (prefix, family) in families {
+    let families = ["anthropic.claude", "amazon.titan-text", "meta.llama3"];
+    for prefix in families {
         for (scenario, code) in scenarios {
             let model = format!("{prefix}-{scenario}");
-            let error = adapter.chat(hello(&model), &target(&model, family)).await.unwrap_err();
+            let error = adapter.typed_chat(hello(&model), &model).await.unwrap_err();
             assert_eq!(error.code, code, "{model}: {error:?}");
             if scenario == "midstream-error" {
-                let items: Vec<_> =
-                    adapter.chat_stream(hello(&model), &target(&model, family)).await.unwrap().collect().await;
+                let items: Vec<_> = adapter.typed_stream(hello(&model), &model).await.unwrap().collect().await;
                 let (last, first) = items.split_last().unwrap();
                 assert!(first.len() >= 2 && first.iter().all(Result::is_ok), "{model}");
                 assert_eq!(last.as_ref().unwrap_err().code, ErrorCode::UpstreamError, "{model}");
             } else {
-                let error = adapter.chat_stream(hello(&model), &target(&model, family)).await.err().unwrap();
+                let error = adapter.typed_stream(hello(&model), &model).await.err().unwrap();
                 assert_eq!(error.code, code, "{model} (stream)");
             }
         }
         let model = format!("{prefix}-disconnect");
-        let items: Vec<_> = adapter.chat_stream(hello(&model), &target(&model, family)).await.unwrap().collect().await;
+        let items: Vec<_> = adapter.typed_stream(hello(&model), &model).await.unwrap().collect().await;
         assert!(items.last().unwrap().is_err(), "{model}: a cut stream must end in an error");
     }
-    let validation =
-        adapter.chat(hello("x"), &target("anthropic.claude-invalid", BedrockFamily::ClaudeInvoke)).await.unwrap_err();
+    let validation = adapter.typed_chat(hello("x"), "anthropic.claude-invalid").await.unwrap_err();
     assert_eq!(validation.message, "The provided request is not valid (mock scenario 'invalid').");
 }
 
@@ -329,7 +333,7 @@ impl aws_credential_types::provider::ProvideCredentials for NoCredentials {
 async fn rejected_and_missing_credentials_are_gateway_authentication_errors() {
     let mock = spawn(MockConfig::default()).await.unwrap();
     let rejected = BedrockAdapter::new(&sdk_config(&mock, REJECTED_ACCESS_KEY_ID), settings(&mock));
-    let error: Error = rejected.chat(hello("m"), &target("meta.llama3", BedrockFamily::Converse)).await.unwrap_err();
+    let error: Error = rejected.typed_chat(hello("m"), "meta.llama3").await.unwrap_err();
     assert_eq!(error.code, ErrorCode::UpstreamAuthenticationError);
     assert!(!error.message.contains("test-secret"));
 
@@ -340,10 +344,8 @@ async fn rejected_and_missing_credentials_are_gateway_authentication_errors() {
         .endpoint_url(mock.base_url())
         .build();
     let before = mock.recorder().count();
-    let error = BedrockAdapter::new(&no_credentials, settings(&mock))
-        .chat(hello("m"), &target("meta.llama3", BedrockFamily::Converse))
-        .await
-        .unwrap_err();
+    let error =
+        BedrockAdapter::new(&no_credentials, settings(&mock)).typed_chat(hello("m"), "meta.llama3").await.unwrap_err();
     assert_eq!(error.code, ErrorCode::UpstreamAuthenticationError, "{error:?}");
     assert_eq!(mock.recorder().count(), before, "nothing may be sent unsigned");
 }
@@ -352,7 +354,7 @@ async fn rejected_and_missing_credentials_are_gateway_authentication_errors() {
 async fn arn_ids_are_sent_percent_encoded() {
     let mock = spawn(MockConfig::default()).await.unwrap();
     let arn = "arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/a1b2c3";
-    adapter(&mock).chat(hello("p"), &target(arn, BedrockFamily::Converse)).await.unwrap();
+    adapter(&mock).typed_chat(hello("p"), arn).await.unwrap();
     let sent = mock.recorder().last().unwrap();
     assert_eq!(sent.model.as_deref(), Some(arn));
     assert_eq!(
@@ -370,12 +372,7 @@ async fn idle_limit_cuts_a_silent_stream() {
         idle: Duration::from_millis(30),
     };
     let adapter = BedrockAdapter::new(&sdk_config(&mock, "AKIDTEST"), BedrockSettings { timeouts, ..settings(&mock) });
-    let items: Vec<_> = adapter
-        .chat_stream(hello("m"), &target("meta.llama-slow", BedrockFamily::Converse))
-        .await
-        .unwrap()
-        .collect()
-        .await;
+    let items: Vec<_> = adapter.typed_stream(hello("m"), "meta.llama-slow").await.unwrap().collect().await;
     assert_eq!(items.last().unwrap().as_ref().unwrap_err().code, ErrorCode::UpstreamTimeout);
 }
 
@@ -425,20 +422,17 @@ async fn no_request_leaves_loopback() {
         destinations: destinations.clone(),
     };
     let config = sdk_config(&mock, "AKIDTEST").into_builder().http_client(guard).build();
-    let adapter = BedrockAdapter::new(&config, settings(&mock));
-    for family in [
-        BedrockFamily::ClaudeInvoke,
-        BedrockFamily::TitanInvoke,
-        BedrockFamily::Converse,
-        BedrockFamily::ClaudeConverse,
+    let invoke = BedrockAdapter::new(&config, settings(&mock));
+    let converse = BedrockAdapter::new(&config, BedrockSettings { claude_api: ClaudeApi::Converse, ..settings(&mock) });
+    // Claude and Titan through InvokeModel, Llama through Converse, then Claude through Converse.
+    for (adapter, model) in [
+        (&invoke, "anthropic.claude-3-haiku-20240307-v1:0"),
+        (&invoke, "amazon.titan-text-express-v1"),
+        (&invoke, "us.meta.llama3-tool"),
+        (&converse, "anthropic.claude-3-haiku-20240307-v1:0"),
     ] {
-        let model = match family {
-            BedrockFamily::TitanInvoke => "amazon.titan-text-express-v1",
-            BedrockFamily::Converse => "us.meta.llama3-tool",
-            _ => "anthropic.claude-3-haiku-20240307-v1:0",
-        };
-        adapter.chat(hello(model), &target(model, family)).await.unwrap();
-        let items: Vec<_> = adapter.chat_stream(hello(model), &target(model, family)).await.unwrap().collect().await;
+        adapter.typed_chat(hello(model), model).await.unwrap();
+        let items: Vec<_> = adapter.typed_stream(hello(model), model).await.unwrap().collect().await;
         assert!(items.iter().all(Result::is_ok));
     }
     let seen = destinations.lock().unwrap().clone();
@@ -481,10 +475,10 @@ fn with_image(url: &str) -> ChatCompletionRequest {
 async fn http_images_are_fetched_within_limits() {
     let mock = spawn(MockConfig::default()).await.unwrap();
     let png = image_server("image/png").await;
-    let claude = target("anthropic.claude-v2", BedrockFamily::ClaudeInvoke);
+    let claude = "anthropic.claude-v2";
 
     // Loopback is refused by default: clients must not make the gateway probe its own network.
-    let error = adapter(&mock).chat(with_image(&format!("http://{png}/cat.png")), &claude).await.unwrap_err();
+    let error = adapter(&mock).typed_chat(with_image(&format!("http://{png}/cat.png")), claude).await.unwrap_err();
     assert_eq!(error.code, ErrorCode::InvalidValue);
     assert!(error.message.contains("private"), "{}", error.message);
 
@@ -495,13 +489,13 @@ async fn http_images_are_fetched_within_limits() {
             ..settings(&mock)
         },
     );
-    open.chat(with_image(&format!("http://{png}/cat.png")), &claude).await.unwrap();
+    open.typed_chat(with_image(&format!("http://{png}/cat.png")), claude).await.unwrap();
     assert_eq!(
         mock.recorder().last().unwrap().json()["messages"][0]["content"][1],
         json!({"type":"image","source":{"type":"base64","media_type":"image/png","data":"iVBORw0K"}})
     );
     let text = image_server("text/html").await;
-    let error = open.chat(with_image(&format!("http://{text}/page")), &claude).await.unwrap_err();
+    let error = open.typed_chat(with_image(&format!("http://{text}/page")), claude).await.unwrap_err();
     assert!(error.message.contains("not an image"), "{}", error.message);
 }
 

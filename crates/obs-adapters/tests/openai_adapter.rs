@@ -6,10 +6,10 @@ use std::time::Duration;
 
 use futures::StreamExt;
 use obs_adapters::openai::{OpenAiAdapter, OpenAiConfig, http_client};
-use obs_adapters::{BedrockFamily, ChatAdapter, Error, Timeouts, UpstreamTarget};
+use obs_adapters::{ChatAdapter, ChunkStream, Error, Timeouts};
 use obs_mock::{MockConfig, MockHandle, StreamOutcome, spawn};
 use obs_models::error::ErrorCode;
-use obs_models::openai::ChatCompletionRequest;
+use obs_models::openai::{ChatCompletionRequest, ChatCompletionResponse};
 use pretty_assertions::assert_eq;
 use secrecy::SecretString;
 use serde_json::{Value, json};
@@ -22,8 +22,21 @@ fn adapter(mock: &MockHandle, key: &str, timeouts: Timeouts) -> OpenAiAdapter {
     OpenAiAdapter::new(config, http_client(timeouts.connect).unwrap()).unwrap()
 }
 
-fn target(model: &str) -> UpstreamTarget {
-    UpstreamTarget { model_id: model.to_owned(), family: BedrockFamily::Converse }
+/// The adapters answer as the provider gives them; these tests read typed values.
+#[async_trait::async_trait]
+trait Typed {
+    async fn typed_chat(&self, request: ChatCompletionRequest, model: &str) -> Result<ChatCompletionResponse, Error>;
+    async fn typed_stream(&self, request: ChatCompletionRequest, model: &str) -> Result<ChunkStream, Error>;
+}
+
+#[async_trait::async_trait]
+impl<A: ChatAdapter> Typed for A {
+    async fn typed_chat(&self, request: ChatCompletionRequest, model: &str) -> Result<ChatCompletionResponse, Error> {
+        self.chat(request, model).await?.into_typed()
+    }
+    async fn typed_stream(&self, request: ChatCompletionRequest, model: &str) -> Result<ChunkStream, Error> {
+        self.chat_stream(request, model).await.map(obs_adapters::typed_chunks)
+    }
 }
 
 fn request(body: Value) -> ChatCompletionRequest {
@@ -40,7 +53,7 @@ async fn non_stream_passes_the_body_through_and_keeps_every_field() {
     let adapter = adapter(&mock, "sk-test", Timeouts::default());
     let client_request = request(json!({"model":"my-alias","messages":[{"role":"user","content":"hello there"}],
         "seed":7,"response_format":{"type":"text"},"metadata":{"k":"v"},"temperature":0.2}));
-    let response = adapter.chat(client_request, &target("gpt-4o")).await.unwrap();
+    let response = adapter.typed_chat(client_request, "gpt-4o").await.unwrap();
     assert_eq!(
         serde_json::to_value(&response).unwrap(),
         json!({"id":"chatcmpl-mock00000000","object":"chat.completion","created":1732500000,"model":"gpt-4o",
@@ -66,7 +79,7 @@ async fn non_stream_passes_the_body_through_and_keeps_every_field() {
 async fn tool_call_reply_keeps_null_content_and_string_arguments() {
     let mock = spawn(MockConfig::default()).await.unwrap();
     let adapter = adapter(&mock, "sk-test", Timeouts::default());
-    let response = adapter.chat(hello("gpt-tool-first"), &target("gpt-tool-first")).await.unwrap();
+    let response = adapter.typed_chat(hello("gpt-tool-first"), "gpt-tool-first").await.unwrap();
     let value = serde_json::to_value(&response).unwrap();
     assert_eq!(
         value["choices"][0]["message"],
@@ -83,7 +96,7 @@ async fn stream_asks_for_usage_and_yields_every_chunk() {
     let client_request = request(json!({"model":"gpt-tools2","stream":true,"stream_options":{"custom":1},
         "messages":[{"role":"user","content":"x"}],
         "tools":[{"type":"function","function":{"name":"weather"}},{"type":"function","function":{"name":"time"}}]}));
-    let stream = adapter.chat_stream(client_request, &target("gpt-tools2")).await.unwrap();
+    let stream = adapter.typed_stream(client_request, "gpt-tools2").await.unwrap();
     let chunks: Vec<Value> = stream.map(|c| serde_json::to_value(c.unwrap()).unwrap()).collect().await;
     let sent = mock.recorder().last().unwrap().json();
     assert_eq!(sent["stream"], true);
@@ -108,7 +121,7 @@ async fn stream_asks_for_usage_and_yields_every_chunk() {
 }
 
 async fn chat_error(adapter: &OpenAiAdapter, model: &str) -> Error {
-    adapter.chat(hello(model), &target(model)).await.unwrap_err()
+    adapter.typed_chat(hello(model), model).await.unwrap_err()
 }
 
 #[tokio::test]
@@ -128,7 +141,7 @@ async fn every_error_scenario_maps_to_its_contract_code() {
         let error = chat_error(&adapter, model).await;
         assert_eq!(error.code, code, "{model}: {error:?}");
         // Same before a stream starts.
-        let stream_error = adapter.chat_stream(hello(model), &target(model)).await.err();
+        let stream_error = adapter.typed_stream(hello(model), model).await.err();
         if model != "gpt-midstream-error" && model != "gpt-disconnect" {
             assert_eq!(stream_error.map(|e| e.code), Some(code), "{model} (stream)");
         }
@@ -147,7 +160,7 @@ async fn mid_stream_failures_arrive_as_items() {
     for (model, code) in
         [("gpt-midstream-error", ErrorCode::UpstreamError), ("gpt-disconnect", ErrorCode::UpstreamError)]
     {
-        let items: Vec<Result<_, _>> = adapter.chat_stream(hello(model), &target(model)).await.unwrap().collect().await;
+        let items: Vec<Result<_, _>> = adapter.typed_stream(hello(model), model).await.unwrap().collect().await;
         let (last, first) = items.split_last().unwrap();
         assert!(first.iter().all(Result::is_ok) && !first.is_empty(), "{model}");
         assert_eq!(last.as_ref().unwrap_err().code, code, "{model}");
@@ -165,8 +178,7 @@ async fn timeouts_unreachable_and_bad_credentials() {
     let adapter = adapter(&mock, "sk-right", fast);
     assert_eq!(chat_error(&adapter, "gpt-timeout").await.code, ErrorCode::UpstreamTimeout);
     // `slow` pauses 60 ms between chunks: longer than the 30 ms idle limit.
-    let items: Vec<Result<_, _>> =
-        adapter.chat_stream(hello("gpt-slow"), &target("gpt-slow")).await.unwrap().collect().await;
+    let items: Vec<Result<_, _>> = adapter.typed_stream(hello("gpt-slow"), "gpt-slow").await.unwrap().collect().await;
     assert_eq!(items.last().unwrap().as_ref().unwrap_err().code, ErrorCode::UpstreamTimeout);
 
     let wrong_key = adapter_with_key(&mock, "sk-wrong-secret-value");
@@ -191,7 +203,7 @@ fn adapter_with_key(mock: &MockHandle, key: &str) -> OpenAiAdapter {
 async fn dropping_the_stream_closes_the_upstream_connection() {
     let mock = spawn(MockConfig::default()).await.unwrap();
     let adapter = adapter(&mock, "sk-test", Timeouts::default());
-    let mut stream = adapter.chat_stream(hello("gpt-slow"), &target("gpt-slow")).await.unwrap();
+    let mut stream = adapter.typed_stream(hello("gpt-slow"), "gpt-slow").await.unwrap();
     assert!(stream.next().await.unwrap().is_ok());
     let seq = mock.recorder().last().unwrap().seq;
     drop(stream);

@@ -69,7 +69,7 @@ pub fn history(action: &HistoryAction, store: &SessionStore, out: &mut dyn Write
 pub fn test_aws(runtime: &tokio::runtime::Runtime, out: &mut dyn Write) -> Result<(), CliError> {
     let config = Config::load(ConfigSources::process(None)).map_err(|e| CliError::new(e.to_string()))?;
     runtime.block_on(async {
-        let region = credentials::region(&config)
+        let region = credentials::region(&config.bedrock_provider())
             .await
             .ok_or_else(|| CliError::new("no AWS region: set AWS_REGION (or a region in the AWS profile)"))?;
         let (provider, source) = credentials::provider(&config.aws, &region).await;

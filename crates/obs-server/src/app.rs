@@ -14,6 +14,8 @@ pub(crate) struct App {
     pub(crate) gateway: Arc<Gateway>,
     pub(crate) auth: Auth,
     pub(crate) metrics: Arc<Metrics>,
+    /// Send `x-obs-target` with answers (`server.expose_target_header`).
+    pub(crate) expose_target: bool,
     pub(crate) body_limit: usize,
     pub(crate) keep_alive: Duration,
     pub(crate) cors: Cors,

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use bytes::Bytes;
-use http::{Request, Response, StatusCode};
+use http::{HeaderValue, Request, Response, StatusCode};
 use http_body_util::{BodyExt, Limited};
 use hyper::body::Incoming;
 use obs_convert::ingress::parse_chat_request;
@@ -14,7 +14,8 @@ use obs_convert::target::TargetFormat;
 use obs_convert::{claude_out, titan_out};
 use obs_models::error::ErrorCode;
 use obs_models::openai::ChatCompletionResponse;
-use obs_service::{Completion, ItemStream};
+use obs_service::routing::Served;
+use obs_service::{Answer, AnswerStream, ChatService, Completion, RequestContext};
 
 use crate::app::App;
 use crate::body::{Body, json, json_text};
@@ -25,8 +26,8 @@ use crate::observe::RequestLog;
 use crate::sse;
 
 enum Outcome {
-    Whole(Response<Body>),
-    Stream { stream: ItemStream, target: TargetFormat, include_usage: bool },
+    Whole(Response<Body>, Served),
+    Stream { answer: AnswerStream, target: TargetFormat, include_usage: bool },
 }
 
 pub(crate) async fn handle(
@@ -35,11 +36,22 @@ pub(crate) async fn handle(
     mut log: RequestLog,
 ) -> (Response<Body>, Option<RequestLog>) {
     match run(app, request, &mut log).await {
-        Ok(Outcome::Whole(response)) => (response, Some(log)),
-        Ok(Outcome::Stream { stream, target, include_usage }) => {
+        Ok(Outcome::Whole(mut response, served)) => {
+            if let Some(value) = name_target(app, &served, &mut log) {
+                response.headers_mut().insert(X_OBS_TARGET, value);
+            }
+            (response, Some(log))
+        }
+        Ok(Outcome::Stream { answer, target, include_usage }) => {
             log.status = 200;
             let encoder = encoder_for(target, include_usage);
-            (sse::response(app.clone(), stream, encoder, log), None)
+            let AnswerStream { stream, served } = answer;
+            let header = name_target(app, &served, &mut log);
+            let mut response = sse::response(app.clone(), stream, encoder, log);
+            if let Some(value) = header {
+                response.headers_mut().insert(X_OBS_TARGET, value);
+            }
+            (response, None)
         }
         Err(error) => {
             log.error_code = Some(error.code.as_str());
@@ -47,6 +59,17 @@ pub(crate) async fn handle(
             (error_response(&error), Some(log))
         }
     }
+}
+
+const X_OBS_TARGET: &str = "x-obs-target";
+
+/// Logs who served the answer; the `x-obs-target` value naming it, unless `server.expose_target_header` is off.
+fn name_target(app: &App, served: &Served, log: &mut RequestLog) -> Option<HeaderValue> {
+    let target = served.target();
+    let header = if app.expose_target { HeaderValue::from_str(&target).ok() } else { None };
+    log.provider = Some(served.provider.clone());
+    log.target = Some(target);
+    header
 }
 
 async fn run(app: &Arc<App>, request: Request<Incoming>, log: &mut RequestLog) -> Result<Outcome, Error> {
@@ -61,27 +84,29 @@ async fn run(app: &Arc<App>, request: Request<Incoming>, log: &mut RequestLog) -
         })?;
         log.permit = Some(permit);
     }
-    let body = read_body(request, app.body_limit).await?;
+    let (parts, body) = request.into_parts();
+    let body = read_body(&parts.headers, body, app.body_limit).await?;
 
     let started = Instant::now();
     let (format, chat) = parse_chat_request(&body)?;
     drop(body);
     log.ingress = Some(format.as_str());
     log.model = Some(chat.model.clone());
-    let route = app.gateway.route(&chat.model)?;
-    let provider = route.provider.as_str();
-    log.provider = Some(provider);
+    // Routed once: the plan names every target in order; nothing below routes again.
+    let headers = |name: &str| parts.headers.get(name).and_then(|v| v.to_str().ok());
+    let plan = app.gateway.plan(&chat, &RequestContext { headers: Some(&headers) })?;
+    log.provider = plan.provider().cloned();
     log.overhead += started.elapsed();
 
     let waited = Instant::now();
     if chat.is_stream() {
         let include_usage = chat.wants_stream_usage();
-        let stream = app.gateway.chat_completion_stream_passthrough(chat).await.map_err(|e| upstream_failed(app, e))?;
-        app.metrics.upstream_latency(provider, waited.elapsed().as_secs_f64());
-        return Ok(Outcome::Stream { stream, target, include_usage });
+        let answer = app.gateway.complete_stream(plan, chat).await.map_err(|e| upstream_failed(app, e))?;
+        app.metrics.upstream_latency(&answer.served.provider, waited.elapsed().as_secs_f64());
+        return Ok(Outcome::Stream { answer, target, include_usage });
     }
-    let completion = app.gateway.chat_completion_passthrough(chat).await.map_err(|e| upstream_failed(app, e))?;
-    app.metrics.upstream_latency(provider, waited.elapsed().as_secs_f64());
+    let Answer { completion, served } = app.gateway.complete(plan, chat).await.map_err(|e| upstream_failed(app, e))?;
+    app.metrics.upstream_latency(&served.provider, waited.elapsed().as_secs_f64());
 
     let started = Instant::now();
     let answer = match completion {
@@ -95,7 +120,7 @@ async fn run(app: &Arc<App>, request: Request<Incoming>, log: &mut RequestLog) -
         }
     };
     log.overhead += started.elapsed();
-    Ok(Outcome::Whole(answer))
+    Ok(Outcome::Whole(answer, served))
 }
 
 /// A typed non-streamed answer in the target format.
@@ -122,19 +147,16 @@ fn upstream_failed(app: &App, error: obs_service::Error) -> Error {
 }
 
 /// Reads the body, refusing more than `limit` bytes (413) — by `content-length` before reading when it is sent.
-async fn read_body(request: Request<Incoming>, limit: usize) -> Result<Bytes, Error> {
+async fn read_body(headers: &http::HeaderMap, body: Incoming, limit: usize) -> Result<Bytes, Error> {
     let too_large = || {
         Error::new(ErrorCode::RequestTooLarge, format!("The request body is larger than the limit of {limit} bytes."))
     };
-    let declared = request
-        .headers()
-        .get(http::header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
+    let declared =
+        headers.get(http::header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|len| len > limit as u64) {
         return Err(too_large());
     }
-    match Limited::new(request.into_body(), limit).collect().await {
+    match Limited::new(body, limit).collect().await {
         Ok(collected) => Ok(collected.to_bytes()),
         Err(error) if error.downcast_ref::<http_body_util::LengthLimitError>().is_some() => Err(too_large()),
         Err(_) => Err(Error::new(ErrorCode::InvalidBody, "The request body could not be read.")),

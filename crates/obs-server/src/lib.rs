@@ -14,6 +14,7 @@ mod auth;
 mod body;
 mod chat;
 mod cors;
+#[cfg(feature = "demo")]
 mod demo;
 pub mod errors;
 mod health;
@@ -24,6 +25,7 @@ mod openapi;
 mod router;
 mod server;
 mod sse;
+mod target_metrics;
 
 pub use logging::init_logging;
 pub use server::{RunningServer, ServeOptions, ServerError, run, start};

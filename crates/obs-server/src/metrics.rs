@@ -26,8 +26,10 @@ fn latency_histogram() -> Histogram {
 }
 
 impl Metrics {
-    pub(crate) fn new() -> Self {
+    /// The registry, with the gateway's group targets read on each scrape.
+    pub(crate) fn new(gateway: std::sync::Arc<obs_service::Gateway>) -> Self {
         let mut registry = Registry::with_prefix("obs");
+        registry.register_collector(Box::new(crate::target_metrics::TargetMetrics(gateway)));
         let requests = Family::<Labels, Counter>::default();
         registry.register("requests", "HTTP requests by route, status and provider", requests.clone());
         let upstream_latency =
@@ -51,7 +53,7 @@ impl Metrics {
         Metrics { registry, requests, upstream_latency, overhead, active_streams, upstream_errors }
     }
 
-    pub(crate) fn request(&self, route: &'static str, status: u16, provider: Option<&'static str>) {
+    pub(crate) fn request(&self, route: &'static str, status: u16, provider: Option<&str>) {
         let labels = vec![
             ("route", route.to_owned()),
             ("status", status.to_string()),
@@ -60,7 +62,7 @@ impl Metrics {
         self.requests.get_or_create(&labels).inc();
     }
 
-    pub(crate) fn upstream_latency(&self, provider: &'static str, seconds: f64) {
+    pub(crate) fn upstream_latency(&self, provider: &str, seconds: f64) {
         self.upstream_latency.get_or_create(&vec![("provider", provider.to_owned())]).observe(seconds);
     }
 

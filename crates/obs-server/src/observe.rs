@@ -17,7 +17,10 @@ pub(crate) struct RequestLog {
     started: Instant,
     pub(crate) status: u16,
     pub(crate) model: Option<String>,
-    pub(crate) provider: Option<&'static str>,
+    /// The provider planned first, then the one that served.
+    pub(crate) provider: Option<std::sync::Arc<str>>,
+    /// `<provider>/<model-id>` that served the answer.
+    pub(crate) target: Option<String>,
     pub(crate) ingress: Option<&'static str>,
     /// Time spent in obs itself (parsing, converting, encoding), upstream waits excluded.
     pub(crate) overhead: Duration,
@@ -39,6 +42,7 @@ impl RequestLog {
             status: 0,
             model: None,
             provider: None,
+            target: None,
             ingress: None,
             overhead: Duration::ZERO,
             outcome: "completed",
@@ -51,7 +55,7 @@ impl RequestLog {
 impl Drop for RequestLog {
     fn drop(&mut self) {
         let duration = self.started.elapsed();
-        self.app.metrics.request(self.route, self.status, self.provider);
+        self.app.metrics.request(self.route, self.status, self.provider.as_deref());
         if self.route == "chat_completions" && self.status == 200 {
             self.app.metrics.overhead(self.overhead.as_secs_f64());
         }
@@ -61,7 +65,8 @@ impl Drop for RequestLog {
             path = %self.path,
             status = self.status,
             model = self.model.as_deref().unwrap_or("-"),
-            provider = self.provider.unwrap_or("-"),
+            provider = self.provider.as_deref().unwrap_or("-"),
+            target = self.target.as_deref().unwrap_or("-"),
             ingress = self.ingress.unwrap_or("-"),
             outcome = self.outcome,
             error = self.error_code.unwrap_or("-"),

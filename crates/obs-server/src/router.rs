@@ -16,7 +16,8 @@ use crate::errors::error_response;
 use crate::observe::RequestLog;
 use crate::{chat, health, openapi};
 
-const KNOWN_PATHS: [(&str, &str); 6] = [
+const KNOWN_PATHS: [(&str, &str); 7] = [
+    ("/obs/targets", "GET"),
     ("/v1/chat/completions", "POST"),
     ("/v1/models", "GET"),
     ("/health", "GET"),
@@ -36,6 +37,7 @@ pub(crate) async fn handle(app: Arc<App>, request: Request<Incoming>) -> Respons
     let (mut response, log) = match (&method, path.as_str()) {
         (&Method::POST, "/v1/chat/completions") => chat::handle(&app, request, log).await,
         (&Method::GET, "/v1/models") => (models(&app, request.headers()).await, Some(log)),
+        (&Method::GET, "/obs/targets") => (targets(&app, request.headers()), Some(log)),
         (&Method::GET, "/health") => (health::health(), Some(log)),
         (&Method::GET, "/v1/chat/completions/health") => (health::chat_health(), Some(log)),
         (&Method::GET, "/metrics") if app.metrics_on_main => (metrics(&app), Some(log)),
@@ -66,6 +68,35 @@ async fn models(app: &App, headers: &http::HeaderMap) -> Response<Body> {
         Ok(list) => json(StatusCode::OK, &list),
         Err(error) => error_response(&error),
     }
+}
+
+/// `GET /obs/targets`: every group target's health and load, in group order then target order.
+fn targets(app: &App, headers: &http::HeaderMap) -> Response<Body> {
+    if let Err(error) = app.auth.check(headers) {
+        return error_response(&error);
+    }
+    let data: Vec<serde_json::Value> = app
+        .gateway
+        .targets()
+        .into_iter()
+        .map(|t| {
+            serde_json::json!({
+                "group": t.group,
+                "target": t.target,
+                "provider": t.provider,
+                "model": t.model,
+                "weight": t.weight,
+                "healthy": t.health.healthy,
+                "state": t.health.state,
+                "consecutive_failures": t.health.consecutive_failures,
+                "resting_seconds": t.health.resting_for.as_secs_f64(),
+                "in_flight": t.in_flight,
+                "requests": t.requests,
+                "failures": t.failures,
+            })
+        })
+        .collect();
+    json(StatusCode::OK, &serde_json::json!({"object": "list", "data": data}))
 }
 
 fn metrics(app: &App) -> Response<Body> {
@@ -107,6 +138,7 @@ fn route_name(method: &Method, path: &str) -> &'static str {
     match (method, path) {
         (&Method::POST, "/v1/chat/completions") => "chat_completions",
         (&Method::GET, "/v1/models") => "models",
+        (&Method::GET, "/obs/targets") => "targets",
         (&Method::GET, "/health" | "/v1/chat/completions/health") => "health",
         (&Method::GET, "/metrics") => "metrics",
         (&Method::GET, p) if p == "/openapi.json" || p.starts_with("/docs") => "docs",

@@ -9,6 +9,7 @@ use std::time::Duration;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto;
 use hyper_util::server::graceful::GracefulShutdown;
+#[cfg(feature = "demo")]
 use obs_mock::MockHandle;
 use obs_service::Gateway;
 use obs_service::config::{Config, ConfigSources};
@@ -19,8 +20,10 @@ use tokio::task::JoinHandle;
 use crate::app::App;
 use crate::auth::Auth;
 use crate::cors::Cors;
+#[cfg(feature = "demo")]
+use crate::demo;
 use crate::metrics::Metrics;
-use crate::{demo, openapi, router};
+use crate::{openapi, router};
 
 /// How to run the server.
 #[derive(Debug)]
@@ -81,6 +84,7 @@ pub struct RunningServer {
     metrics_addr: Option<SocketAddr>,
     stop: watch::Sender<bool>,
     task: JoinHandle<()>,
+    #[cfg(feature = "demo")]
     demo: Option<MockHandle>,
 }
 
@@ -96,6 +100,7 @@ impl RunningServer {
     }
 
     /// The in-process emulator of demo mode.
+    #[cfg(feature = "demo")]
     pub fn demo_upstream(&self) -> Option<&MockHandle> {
         self.demo.as_ref()
     }
@@ -117,8 +122,19 @@ fn is_loopback(host: &str) -> bool {
 
 /// Starts the server: checks the configuration, binds, and serves in the background.
 pub async fn start(options: ServeOptions) -> Result<RunningServer, ServerError> {
+    #[cfg_attr(not(feature = "demo"), allow(unused_mut))]
     let ServeOptions { mut config, no_auth, demo } = options;
+    #[cfg(feature = "demo")]
     let demo = if demo { Some(demo::prepare(&mut config).await.map_err(ServerError::Demo)?) } else { None };
+    #[cfg(not(feature = "demo"))]
+    let demo: Option<()> = if demo {
+        return Err(ServerError::Config(
+            "this build has no demo mode: build obs-server with the `demo` feature (on by default in the binaries)"
+                .to_owned(),
+        ));
+    } else {
+        None
+    };
     let auth = if !config.server.api_keys.is_empty() {
         Auth::keys(&config.server.api_keys)
     } else if no_auth {
@@ -147,9 +163,12 @@ pub async fn start(options: ServeOptions) -> Result<RunningServer, ServerError> 
     };
     let metrics_addr = metrics_listener.as_ref().and_then(|l| l.local_addr().ok());
     let grace = Duration::from_secs(config.server.shutdown_grace_seconds);
+    let expose_target = config.server.expose_target_header;
+    let gateway = Arc::new(Gateway::new(config.clone()).map_err(|e| ServerError::Config(e.to_string()))?);
     let app = Arc::new(App {
         auth,
-        metrics: Arc::new(Metrics::new()),
+        metrics: Arc::new(Metrics::new(gateway.clone())),
+        expose_target,
         body_limit: config.server.body_limit_bytes,
         keep_alive: Duration::from_secs(config.server.keep_alive_seconds),
         cors: Cors::new(config.server.cors_origins.clone()),
@@ -158,7 +177,7 @@ pub async fn start(options: ServeOptions) -> Result<RunningServer, ServerError> 
         metrics_on_main: metrics_listener.is_none(),
         openapi: bytes::Bytes::from(openapi::document().to_string()),
         swagger: openapi::swagger_config(),
-        gateway: Arc::new(Gateway::new(config)),
+        gateway,
     });
     let (stop, stopped) = watch::channel(false);
     if let Some(listener) = metrics_listener {
@@ -166,7 +185,14 @@ pub async fn start(options: ServeOptions) -> Result<RunningServer, ServerError> 
     }
     let task = tokio::spawn(accept(listener, app, stopped, grace));
     tracing::info!(address = %format!("http://{local}"), "obs listening");
-    Ok(RunningServer { addr: local, metrics_addr, stop, task, demo })
+    Ok(RunningServer {
+        addr: local,
+        metrics_addr,
+        stop,
+        task,
+        #[cfg(feature = "demo")]
+        demo,
+    })
 }
 
 /// The metrics listener answers `/metrics` (from the main listener's registry) and nothing else.
@@ -175,6 +201,7 @@ fn metrics_only(app: Arc<App>) -> Arc<App> {
         gateway: app.gateway.clone(),
         auth: app.auth.clone(),
         metrics: app.metrics.clone(),
+        expose_target: false,
         body_limit: 0,
         keep_alive: app.keep_alive,
         cors: Cors::new(Vec::new()),

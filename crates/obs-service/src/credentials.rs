@@ -25,7 +25,7 @@ use aws_types::region::Region;
 use aws_types::sdk_config::SdkConfig;
 use secrecy::ExposeSecret;
 
-use crate::config::{AwsSection, Config};
+use crate::config::{AwsSection, BedrockProvider};
 
 /// Which rule of the precedence supplied the credentials.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -61,14 +61,14 @@ impl CredentialSource {
     }
 }
 
-/// The region for Bedrock: `bedrock.region` (`AWS_REGION`, `AWS_DEFAULT_REGION`), else the profile's. Never the
-/// instance metadata service.
-pub async fn region(config: &Config) -> Option<Region> {
-    if let Some(region) = &config.bedrock.region {
+/// A Bedrock provider's region: its `region` (for the built-in provider also `AWS_REGION`, `AWS_DEFAULT_REGION`),
+/// else its profile's. Never the instance metadata service.
+pub async fn region(provider: &BedrockProvider) -> Option<Region> {
+    if let Some(region) = &provider.bedrock.region {
         return Some(Region::new(region.clone()));
     }
     let mut profile = aws_config::profile::ProfileFileRegionProvider::builder();
-    if let Some(name) = &config.aws.profile {
+    if let Some(name) = &provider.aws.profile {
         profile = profile.profile_name(name);
     }
     profile.build().region().await
@@ -156,11 +156,11 @@ async fn assume_role(
     builder.build_from_provider(base).await
 }
 
-/// The `SdkConfig` the Bedrock adapter is built from: region, credentials provider, endpoint override.
-pub async fn bedrock_sdk_config(config: &Config, region: Region) -> (SdkConfig, CredentialSource) {
-    let (credentials, source) = provider(&config.aws, &region).await;
+/// The `SdkConfig` a Bedrock provider's adapter is built from: region, credentials provider, endpoint override.
+pub async fn bedrock_sdk_config(bedrock: &BedrockProvider, region: Region) -> (SdkConfig, CredentialSource) {
+    let (credentials, source) = provider(&bedrock.aws, &region).await;
     let mut builder = base_sdk_config(&region).credentials_provider(credentials);
-    if let Some(endpoint) = &config.bedrock.endpoint_url {
+    if let Some(endpoint) = &bedrock.bedrock.endpoint_url {
         builder = builder.endpoint_url(endpoint);
     }
     (builder.build(), source)

@@ -1,40 +1,40 @@
-//! The [`Gateway`]: routes each request to its provider's adapter, retries what may be retried, peeks the first
-//! stream chunk, lists models.
+//! The [`Gateway`]: plans each request on the routing table and runs the plan — retries on each target, then the
+//! next target on a failure before the first byte — peeks the first stream chunk, lists models.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
 use futures::StreamExt;
-use obs_adapters::{ChatAdapter, ChunkStream, Completion, Error, ItemStream, typed_chunks};
+use futures::future::BoxFuture;
+use obs_adapters::{ChatAdapter, Completion, ItemStream};
+use obs_models::Error;
 use obs_models::error::ErrorCode;
-use obs_models::openai::{ChatCompletionRequest, ChatCompletionResponse, ModelList};
+use obs_models::openai::{ChatCompletionRequest, ModelList};
 
-use crate::config::Config;
-use crate::models::{ModelCache, merge};
-use crate::providers::Providers;
+use crate::config::{Config, ConfigError};
+use crate::models::ModelCache;
 use crate::retry::RetryPolicy;
-use crate::routing::{Provider, Route, Router};
-use crate::{ChatService, credentials};
+use crate::routing::{InFlight, Plan, RoutingTable, Served, TargetStatus};
+use crate::{Answer, AnswerStream, ChatService, RequestContext};
 
-/// obs without HTTP: routing, providers, retries and model listing over one [`Config`].
+/// obs without HTTP: providers, model groups, retries, fallback and model listing over one [`Config`].
 pub struct Gateway {
     config: Arc<Config>,
-    router: Router,
-    providers: Providers,
+    table: RoutingTable,
     retry: RetryPolicy,
     models: ModelCache,
 }
 
 impl std::fmt::Debug for Gateway {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Gateway").field("router", &self.router).field("retry", &self.retry).finish_non_exhaustive()
+        f.debug_struct("Gateway").field("table", &self.table).field("retry", &self.retry).finish_non_exhaustive()
     }
 }
 
 impl Gateway {
-    /// A gateway over a validated configuration. Builds nothing yet: each provider's adapter is built on its first
-    /// request (no network traffic at construction).
+    /// A gateway over a configuration (as [`Config::load`] gives it; checked again here). Builds no client yet:
+    /// each provider's adapter is built on its first request, so nothing is sent at construction.
     ///
     /// ```
     /// use obs_service::{ChatService, Gateway, config::{Config, ConfigSources}};
@@ -46,31 +46,32 @@ impl Gateway {
     ///     "OPENAI_BASE_URL" => Some(mock.openai_base_url()),
     ///     _ => None,
     /// };
-    /// let gateway = Gateway::new(Config::load(ConfigSources { file: None, env: &env }).unwrap());
+    /// let gateway = Gateway::new(Config::load(ConfigSources { file: None, env: &env }).unwrap()).unwrap();
     /// let request = serde_json::from_value(serde_json::json!({
     ///     "model": "gpt-4o", "messages": [{"role": "user", "content": "hi"}]
     /// })).unwrap();
     /// let answer = gateway.chat_completion(request).await.unwrap();
-    /// assert_eq!(answer.choices[0].message.content.as_deref(), Some("You said: hi"));
+    /// assert_eq!(answer.served.target(), "openai/gpt-4o");
+    /// let typed = answer.completion.into_typed().unwrap();
+    /// assert_eq!(typed.choices[0].message.content.as_deref(), Some("You said: hi"));
     /// # });
     /// ```
-    pub fn new(config: Config) -> Self {
-        let aliases =
-            config.aliases.iter().filter_map(|(name, alias)| alias.target().ok().map(|t| (name.clone(), t))).collect();
-        let router = Router::new(aliases, config.routing.default_provider, config.bedrock.claude_api);
-        let config = Arc::new(config);
-        Gateway {
-            router,
-            providers: Providers::new(config.clone()),
+    pub fn new(config: Config) -> Result<Self, ConfigError> {
+        let table = RoutingTable::build(&config)?;
+        Ok(Gateway {
+            table,
             retry: RetryPolicy::from(&config.retries),
             models: ModelCache::new(Duration::from_secs(config.models.cache_seconds)),
-            config,
-        }
+            config: Arc::new(config),
+        })
     }
 
-    /// Uses `adapter` for `provider` instead of building one (custom providers, tests).
-    pub fn with_adapter(self, provider: Provider, adapter: Arc<dyn ChatAdapter>) -> Self {
-        self.providers.inject(provider, adapter);
+    /// Uses `adapter` for the provider `provider` instead of building one (custom providers, tests). Unknown
+    /// names are ignored.
+    pub fn with_adapter(self, provider: &str, adapter: Arc<dyn ChatAdapter>) -> Self {
+        if let Some(slot) = self.table.provider(provider) {
+            slot.inject(adapter);
+        }
         self
     }
 
@@ -79,115 +80,189 @@ impl Gateway {
         &self.config
     }
 
-    /// Routes a model id (pure; callers use it to log the provider).
-    pub fn route(&self, model: &str) -> Result<Route, Error> {
-        self.router.route(model)
+    /// The routing table (plans, group and target state).
+    pub fn routing(&self) -> &RoutingTable {
+        &self.table
+    }
+
+    /// Every group target's health and load, for `/obs/targets` and `/metrics`.
+    pub fn targets(&self) -> Vec<TargetStatus> {
+        self.table.targets()
     }
 
     /// How many provider adapters have been built (at most one per provider, whatever the model ids).
     pub fn built_adapters(&self) -> usize {
-        self.providers.built()
+        self.table.providers().iter().filter(|slot| slot.built()).count()
     }
 
-    /// Runs `call` with retries; the last attempt gets the request itself, earlier ones a clone.
-    async fn with_retries<T, F, Fut>(&self, request: ChatCompletionRequest, call: F) -> Result<T, Error>
-    where
-        F: Fn(ChatCompletionRequest) -> Fut,
-        Fut: std::future::Future<Output = Result<T, Error>>,
-    {
+    /// Runs a plan: each candidate with its retries, the next one after a failure that another target might not
+    /// have. The last attempt gets the request itself, earlier ones a clone.
+    async fn run<C: Call>(&self, plan: Plan, request: ChatCompletionRequest, call: C) -> Result<C::Output, Error> {
+        let total = plan.candidates.len();
         let mut request = Some(request);
-        let mut retry = 0;
-        loop {
-            let last = retry >= self.retry.max_retries;
-            let attempt = if last { request.take() } else { request.clone() };
-            let Some(attempt) = attempt else {
-                return Err(Error::new(ErrorCode::InternalError, "Internal server error"));
+        let mut throttled = 0;
+        let mut shortest_retry_after: Option<f64> = None;
+        for (index, candidate) in plan.candidates.into_iter().enumerate() {
+            let final_candidate = index + 1 == total;
+            let in_flight = candidate.begin();
+            let mut retry = 0;
+            let outcome = loop {
+                let adapter = match candidate.provider().adapter().await {
+                    Ok(adapter) => adapter,
+                    Err(error) => break Err(error),
+                };
+                let last_attempt = final_candidate && retry >= self.retry.max_retries;
+                let attempt = if last_attempt { request.take() } else { request.clone() };
+                let Some(attempt) = attempt else {
+                    break Err(Error::new(ErrorCode::InternalError, "Internal server error"));
+                };
+                match call.call(adapter, attempt, candidate.model()).await {
+                    Ok(output) => break Ok(output),
+                    Err(error) => match self.retry.delay(retry, &error) {
+                        Some(wait) if !last_attempt => {
+                            tracing::info!(code = %error.code, retry = retry + 1, wait_ms = wait.as_millis() as u64, "retrying upstream call");
+                            tokio::time::sleep(wait).await;
+                            retry += 1;
+                        }
+                        _ => break Err(error),
+                    },
+                }
             };
-            match call(attempt).await {
-                Ok(value) => return Ok(value),
-                Err(error) => match self.retry.delay(retry, &error) {
-                    Some(wait) if !last => {
-                        tracing::info!(code = %error.code, retry = retry + 1, wait_ms = wait.as_millis() as u64, "retrying upstream call");
-                        tokio::time::sleep(wait).await;
-                        retry += 1;
+            let served = || Served {
+                provider: candidate.provider().name().clone(),
+                model: candidate.model().to_owned(),
+                attempts: u32::try_from(index + 1).unwrap_or(u32::MAX),
+                retries: retry,
+            };
+            match outcome {
+                Ok(output) => {
+                    candidate.record(false);
+                    return Ok(C::finish(output, served(), in_flight));
+                }
+                Err(mut error) => {
+                    let fallback = error.allows_fallback();
+                    candidate.record(fallback);
+                    if error.code == ErrorCode::RateLimitExceeded {
+                        throttled += 1;
+                        let after = error.retry_after.as_deref().and_then(|v| v.trim().parse::<f64>().ok());
+                        shortest_retry_after = match (shortest_retry_after, after) {
+                            (Some(a), Some(b)) => Some(a.min(b)),
+                            (a, b) => a.or(b),
+                        };
                     }
-                    _ => return Err(error),
-                },
+                    if !fallback || final_candidate {
+                        if throttled == index + 1 && error.code == ErrorCode::RateLimitExceeded {
+                            // Every target throttled: tell the client when the soonest might take a request.
+                            error.retry_after =
+                                Some(shortest_retry_after.map_or_else(|| "1".to_owned(), |s| format!("{}", s.ceil())));
+                        }
+                        return Err(error);
+                    }
+                    tracing::info!(
+                        provider = %candidate.provider().name(),
+                        model = candidate.model(),
+                        code = %error.code,
+                        "target failed; falling back to the next"
+                    );
+                }
             }
         }
+        Err(Error::new(ErrorCode::ModelNotFound, "No target can serve this model.").with_param("model"))
     }
 }
 
-impl Gateway {
-    /// [`ChatService::chat_completion`] for a caller that answers in OpenAI format: an OpenAI-compatible provider's
-    /// answer may come back as the upstream's own JSON (checked), to be sent as it came.
-    pub async fn chat_completion_passthrough(&self, request: ChatCompletionRequest) -> Result<Completion, Error> {
-        let route = self.router.route(&request.model)?;
-        let adapter = self.providers.get(route.provider).await?;
-        let target = route.target();
-        self.with_retries(request, |attempt| adapter.chat_passthrough(attempt, &target)).await
+/// One kind of upstream call a plan runs: whole answers or streams.
+trait Call: Sync {
+    type Upstream: Send;
+    type Output: Send;
+    fn call<'a>(
+        &'a self,
+        adapter: Arc<dyn ChatAdapter>,
+        request: ChatCompletionRequest,
+        model: &'a str,
+    ) -> BoxFuture<'a, Result<Self::Upstream, Error>>;
+    fn finish(upstream: Self::Upstream, served: Served, in_flight: Option<InFlight>) -> Self::Output;
+}
+
+struct Whole;
+
+impl Call for Whole {
+    type Upstream = Completion;
+    type Output = Answer;
+
+    fn call<'a>(
+        &'a self,
+        adapter: Arc<dyn ChatAdapter>,
+        request: ChatCompletionRequest,
+        model: &'a str,
+    ) -> BoxFuture<'a, Result<Completion, Error>> {
+        Box::pin(async move { adapter.chat(request, model).await })
     }
 
-    /// [`ChatService::chat_completion_stream`] for a caller that answers in OpenAI format: an OpenAI-compatible
-    /// provider's chunks may come back as the upstream's own (checked).
-    pub async fn chat_completion_stream_passthrough(
-        &self,
+    fn finish(completion: Completion, served: Served, _in_flight: Option<InFlight>) -> Answer {
+        Answer { completion, served }
+    }
+}
+
+struct Streamed;
+
+impl Call for Streamed {
+    type Upstream = ItemStream;
+    type Output = AnswerStream;
+
+    fn call<'a>(
+        &'a self,
+        adapter: Arc<dyn ChatAdapter>,
         request: ChatCompletionRequest,
-    ) -> Result<ItemStream, Error> {
-        let route = self.router.route(&request.model)?;
-        let adapter = self.providers.get(route.provider).await?;
-        let target = route.target();
-        self.with_retries(request, |attempt| {
-            let adapter = adapter.clone();
-            let target = target.clone();
-            async move {
-                let mut stream = adapter.chat_stream_passthrough(attempt, &target).await?;
-                // Peek: a failure before any output is an ordinary error (and retryable); the caller commits its
-                // answer only once this first chunk exists.
-                match stream.next().await {
-                    Some(Ok(first)) => {
-                        Ok(Box::pin(futures::stream::once(async move { Ok(first) }).chain(stream)) as ItemStream)
-                    }
-                    Some(Err(error)) => Err(error),
-                    None => Err(Error::new(ErrorCode::UpstreamError, "The upstream stream ended before any output.")),
+        model: &'a str,
+    ) -> BoxFuture<'a, Result<ItemStream, Error>> {
+        Box::pin(async move {
+            let mut stream = adapter.chat_stream(request, model).await?;
+            // Peek: a failure before any output is an ordinary error (retryable, and the next target may be
+            // tried); the caller commits its answer only once this first chunk exists.
+            match stream.next().await {
+                Some(Ok(first)) => {
+                    Ok(Box::pin(futures::stream::once(async move { Ok(first) }).chain(stream)) as ItemStream)
                 }
+                Some(Err(error)) => Err(error),
+                None => Err(Error::new(ErrorCode::UpstreamError, "The upstream stream ended before any output.")),
             }
         })
-        .await
+    }
+
+    fn finish(stream: ItemStream, served: Served, in_flight: Option<InFlight>) -> AnswerStream {
+        let stream = match in_flight {
+            None => stream,
+            // A group target's stream counts as in flight until it ends or the client leaves.
+            Some(in_flight) => Box::pin(stream.map(move |item| {
+                let _held = &in_flight;
+                item
+            })),
+        };
+        AnswerStream { stream, served }
     }
 }
 
 #[async_trait]
 impl ChatService for Gateway {
-    async fn chat_completion(&self, request: ChatCompletionRequest) -> Result<ChatCompletionResponse, Error> {
-        Ok(self.chat_completion_passthrough(request).await?.into_typed()?)
+    fn plan(&self, request: &ChatCompletionRequest, context: &RequestContext<'_>) -> Result<Plan, Error> {
+        let user = request.extra.get("user").and_then(serde_json::Value::as_str);
+        self.table.plan(&request.model, user, context)
     }
 
-    async fn chat_completion_stream(&self, request: ChatCompletionRequest) -> Result<ChunkStream, Error> {
-        self.chat_completion_stream_passthrough(request).await.map(typed_chunks)
+    async fn complete(&self, plan: Plan, request: ChatCompletionRequest) -> Result<Answer, Error> {
+        self.run(plan, request, Whole).await
+    }
+
+    async fn complete_stream(&self, plan: Plan, request: ChatCompletionRequest) -> Result<AnswerStream, Error> {
+        self.run(plan, request, Streamed).await
     }
 
     async fn list_models(&self) -> Result<ModelList, Error> {
         if let Some(list) = self.models.get() {
             return Ok(list);
         }
-        let openai = if self.config.openai_configured() {
-            Some(match self.providers.get(Provider::OpenAi).await {
-                Ok(adapter) => adapter.list_models().await,
-                Err(error) => Err(error),
-            })
-        } else {
-            None
-        };
-        let bedrock = if credentials::region(&self.config).await.is_some() {
-            Some(match self.providers.get(Provider::Bedrock).await {
-                Ok(adapter) => adapter.list_models().await,
-                Err(error) => Err(error),
-            })
-        } else {
-            None
-        };
-        let list = merge(vec![("openai", openai), ("bedrock", bedrock)], self.router.aliases().cloned())?;
+        let list = crate::models::collect(&self.table).await?;
         self.models.put(&list);
         Ok(list)
     }

@@ -1,14 +1,16 @@
-//! `/v1/models` (contract §1.2): the OpenAI upstream's list, Bedrock's foundation models and inference profiles,
-//! and the aliases — sorted, de-duplicated, cached. One source failing leaves the others listed (WARN); every
+//! `/v1/models` (contract §1.2): the providers' lists (OpenAI-compatible upstreams' own, Bedrock's foundation models
+//! and inference profiles, or a provider's configured `models`) and the groups and aliases — sorted, de-duplicated, cached. One source failing leaves the others listed (WARN); every
 //! configured source failing is 502; no source configured gives the aliases alone.
 
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use obs_models::Error;
 use obs_models::error::ErrorCode;
 use obs_models::openai::{ModelInfo, ModelList};
 
-use crate::Error;
+use crate::config::{BEDROCK, OPENAI};
+use crate::routing::RoutingTable;
 
 pub(crate) struct ModelCache {
     ttl: Duration,
@@ -30,12 +32,48 @@ impl ModelCache {
     }
 }
 
-/// One source's answer: `None` when the source is not configured.
-pub(crate) type SourceAnswer = (&'static str, Option<Result<Vec<ModelInfo>, Error>>);
+/// Lists every model clients can ask for: group and alias names (`owned_by: "obs"`), each provider's `models` list,
+/// or — for a provider without one that is configured — its upstream's list (the built-in providers' ids bare,
+/// a named provider's as `<name>/<id>`, the form that routes to it). Providers are asked concurrently.
+pub(crate) async fn collect(table: &RoutingTable) -> Result<ModelList, Error> {
+    let sources = table.providers().iter().map(|slot| async move {
+        let builtin = &**slot.name() == OPENAI || &**slot.name() == BEDROCK;
+        let owner = |id: String| ModelInfo::new(id, 0, slot.name().to_string());
+        let listed = slot.config().models();
+        if !listed.is_empty() {
+            return (slot.name().clone(), Some(Ok(listed.iter().cloned().map(owner).collect())));
+        }
+        if !slot.listable().await {
+            return (slot.name().clone(), None);
+        }
+        let answer = match slot.adapter().await {
+            Ok(adapter) => adapter.list_models().await,
+            Err(error) => Err(error),
+        };
+        let answer = answer.map(|models| {
+            models
+                .into_iter()
+                .map(|mut model| {
+                    if !builtin {
+                        model.id = format!("{}/{}", slot.name(), model.id);
+                        model.owned_by = slot.name().to_string();
+                    }
+                    model
+                })
+                .collect()
+        });
+        (slot.name().clone(), Some(answer))
+    });
+    let answers = futures::future::join_all(sources).await;
+    merge(answers, table.group_names().cloned())
+}
 
-/// Merges the sources' answers with the aliases.
-pub(crate) fn merge(sources: Vec<SourceAnswer>, aliases: impl Iterator<Item = String>) -> Result<ModelList, Error> {
-    let mut models: Vec<ModelInfo> = aliases.map(|alias| ModelInfo::new(alias, 0, "obs")).collect();
+/// One source's answer: `None` when the source is not configured.
+type SourceAnswer = (Arc<str>, Option<Result<Vec<ModelInfo>, Error>>);
+
+/// Merges the sources' answers with the group names.
+fn merge(sources: Vec<SourceAnswer>, groups: impl Iterator<Item = String>) -> Result<ModelList, Error> {
+    let mut models: Vec<ModelInfo> = groups.map(|name| ModelInfo::new(name, 0, "obs")).collect();
     let mut configured = 0;
     let mut failures = Vec::new();
     for (name, outcome) in sources {
@@ -47,7 +85,7 @@ pub(crate) fn merge(sources: Vec<SourceAnswer>, aliases: impl Iterator<Item = St
             }
             Some(Err(error)) => {
                 configured += 1;
-                tracing::warn!(source = name, error = %error, "model listing failed");
+                tracing::warn!(source = %name, error = %error, "model listing failed");
                 failures.push(format!("{name}: {}", error.message));
             }
         }

@@ -1,63 +1,109 @@
-//! The factory: each provider's adapter is built once, on first use, and shared by every model it serves. Nothing
-//! is keyed by the client's model string. A provider whose configuration is missing fails only its own requests.
+//! The providers: one [`ProviderSlot`] per configured provider, whose adapter (HTTP client or AWS SDK client) is built
+//! once, on first use, and shared by every model and group that names the provider. Nothing is keyed by the
+//! client's model string. A provider whose configuration is incomplete fails only its own requests.
 
 use std::sync::Arc;
 
 use obs_adapters::ChatAdapter;
 use obs_adapters::bedrock::{BedrockAdapter, BedrockSettings, ImageFetchSettings};
 use obs_adapters::openai::{OpenAiAdapter, OpenAiConfig, http_client};
+use obs_models::Error;
 use obs_models::error::ErrorCode;
 use tokio::sync::OnceCell;
 
-use crate::config::Config;
-use crate::routing::Provider;
-use crate::{Error, credentials};
+use crate::config::{BedrockProvider, Config, ImagesSection, OpenAiSection, ProviderConfig, TimeoutsSection};
+use crate::credentials;
 
-type Slot = OnceCell<Result<Arc<dyn ChatAdapter>, Error>>;
-
-pub(crate) struct Providers {
-    config: Arc<Config>,
-    openai: Slot,
-    bedrock: Slot,
+/// One configured provider: its name, settings and (once built) adapter.
+pub struct ProviderSlot {
+    name: Arc<str>,
+    config: ProviderConfig,
+    timeouts: TimeoutsSection,
+    images: ImagesSection,
+    adapter: OnceCell<Result<Arc<dyn ChatAdapter>, Error>>,
 }
 
-impl Providers {
-    pub(crate) fn new(config: Arc<Config>) -> Self {
-        Providers { config, openai: OnceCell::new(), bedrock: OnceCell::new() }
+impl std::fmt::Debug for ProviderSlot {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ProviderSlot").field("name", &self.name).field("kind", &self.config.kind()).finish()
     }
+}
 
-    /// Uses `adapter` for `provider` instead of building one from the configuration.
-    pub(crate) fn inject(&self, provider: Provider, adapter: Arc<dyn ChatAdapter>) {
-        let _ = self.slot(provider).set(Ok(adapter));
-    }
-
-    fn slot(&self, provider: Provider) -> &Slot {
-        match provider {
-            Provider::OpenAi => &self.openai,
-            Provider::Bedrock => &self.bedrock,
+impl ProviderSlot {
+    /// A provider as configured; nothing is built or sent yet.
+    pub(crate) fn new(name: &str, config: ProviderConfig, defaults: &Config) -> Self {
+        let timeouts = match &config {
+            ProviderConfig::OpenAi(section) => section.timeouts.clone(),
+            ProviderConfig::Bedrock(provider) => provider.bedrock.timeouts.clone(),
+        }
+        .unwrap_or_else(|| defaults.timeouts.clone());
+        ProviderSlot {
+            name: Arc::from(name),
+            config,
+            timeouts,
+            images: defaults.images.clone(),
+            adapter: OnceCell::new(),
         }
     }
 
-    /// The provider's adapter, built on first use.
-    pub(crate) async fn get(&self, provider: Provider) -> Result<Arc<dyn ChatAdapter>, Error> {
-        if let Some(built) = self.slot(provider).get() {
+    /// The provider's name.
+    pub fn name(&self) -> &Arc<str> {
+        &self.name
+    }
+
+    /// The provider's settings.
+    pub fn config(&self) -> &ProviderConfig {
+        &self.config
+    }
+
+    /// Checks, without I/O, that this provider can serve `model` (Bedrock refuses models that do not chat).
+    pub(crate) fn check_model(&self, model: &str) -> Result<(), Error> {
+        match &self.config {
+            ProviderConfig::OpenAi(_) => Ok(()),
+            ProviderConfig::Bedrock(provider) => {
+                obs_adapters::bedrock::catalog::family(model, provider.bedrock.claude_api).map(|_| ())
+            }
+        }
+    }
+
+    /// Uses `adapter` instead of building one from the configuration (custom providers, tests).
+    pub(crate) fn inject(&self, adapter: Arc<dyn ChatAdapter>) {
+        let _ = self.adapter.set(Ok(adapter));
+    }
+
+    /// Whether the adapter exists yet.
+    pub(crate) fn built(&self) -> bool {
+        self.adapter.initialized()
+    }
+
+    /// The adapter, built on first use.
+    pub(crate) async fn adapter(&self) -> Result<Arc<dyn ChatAdapter>, Error> {
+        if let Some(built) = self.adapter.get() {
             return built.clone();
         }
         // Building loads AWS configuration, whose futures are tens of kilobytes. Boxed, they live on the heap once,
         // on the first request; inline, they would make every request's future that large, and every request
         // would copy it when the service call is boxed.
-        Box::pin(self.build_once(provider)).await
+        Box::pin(self.build_once()).await
     }
 
-    async fn build_once(&self, provider: Provider) -> Result<Arc<dyn ChatAdapter>, Error> {
-        self.slot(provider)
+    /// Whether listing this provider's models can work at all (an OpenAI key or base URL, a Bedrock region).
+    pub(crate) async fn listable(&self) -> bool {
+        match &self.config {
+            ProviderConfig::OpenAi(section) => section.configured(),
+            ProviderConfig::Bedrock(provider) => credentials::region(provider).await.is_some(),
+        }
+    }
+
+    async fn build_once(&self) -> Result<Arc<dyn ChatAdapter>, Error> {
+        self.adapter
             .get_or_init(|| async {
-                let built = match provider {
-                    Provider::OpenAi => self.build_openai(),
-                    Provider::Bedrock => self.build_bedrock().await,
+                let built = match &self.config {
+                    ProviderConfig::OpenAi(section) => self.build_openai(section),
+                    ProviderConfig::Bedrock(provider) => self.build_bedrock(provider).await,
                 };
                 if let Err(error) = &built {
-                    tracing::warn!(provider = provider.as_str(), error = %error, "provider is not usable");
+                    tracing::warn!(provider = %self.name, error = %error, "provider is not usable");
                 }
                 built
             })
@@ -65,20 +111,19 @@ impl Providers {
             .clone()
     }
 
-    /// How many adapters exist (for tests: it never exceeds the number of providers).
-    pub(crate) fn built(&self) -> usize {
-        usize::from(self.openai.initialized()) + usize::from(self.bedrock.initialized())
-    }
-
-    fn build_openai(&self) -> Result<Arc<dyn ChatAdapter>, Error> {
-        let section = &self.config.openai;
-        if !self.config.openai_configured() {
+    fn build_openai(&self, section: &OpenAiSection) -> Result<Arc<dyn ChatAdapter>, Error> {
+        if !section.configured() {
+            let how = if &*self.name == crate::config::OPENAI {
+                "set OPENAI_API_KEY (or openai.api_key), or OPENAI_BASE_URL for a server without keys".to_owned()
+            } else {
+                format!("set providers.{}.api_key or providers.{}.base_url", self.name, self.name)
+            };
             return Err(Error::new(
                 ErrorCode::UpstreamAuthenticationError,
-                "OpenAI is not configured: set OPENAI_API_KEY (or openai.api_key), or OPENAI_BASE_URL for a server without keys.",
+                format!("The provider '{}' is not configured: {how}.", self.name),
             ));
         }
-        let timeouts = self.config.upstream_timeouts();
+        let timeouts = self.timeouts.durations();
         let mut config = OpenAiConfig::new(section.base_url.clone(), section.api_key.clone());
         config.organization.clone_from(&section.organization);
         config.extra_headers = section.extra_headers.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
@@ -87,23 +132,29 @@ impl Providers {
         Ok(Arc::new(adapter))
     }
 
-    async fn build_bedrock(&self) -> Result<Arc<dyn ChatAdapter>, Error> {
-        let Some(region) = credentials::region(&self.config).await else {
+    async fn build_bedrock(&self, provider: &BedrockProvider) -> Result<Arc<dyn ChatAdapter>, Error> {
+        let Some(region) = credentials::region(provider).await else {
+            let how = if &*self.name == crate::config::BEDROCK {
+                "set AWS_REGION (or bedrock.region, or a region in the AWS profile)".to_owned()
+            } else {
+                format!("set providers.{}.region (or a region in its AWS profile)", self.name)
+            };
             return Err(Error::new(
                 ErrorCode::ServiceUnavailable,
-                "Bedrock is not configured: set AWS_REGION (or bedrock.region, or a region in the AWS profile).",
+                format!("The provider '{}' is not configured: {how}.", self.name),
             ));
         };
-        let (sdk_config, source) = credentials::bedrock_sdk_config(&self.config, region.clone()).await;
-        tracing::info!(region = %region, credentials = source.label(), "bedrock provider ready");
-        let section = &self.config.bedrock;
+        let (sdk_config, source) = credentials::bedrock_sdk_config(provider, region.clone()).await;
+        tracing::info!(provider = %self.name, region = %region, credentials = source.label(), "bedrock provider ready");
+        let section = &provider.bedrock;
         let settings = BedrockSettings {
             claude_max_tokens: section.default_max_tokens_claude,
             titan_max_tokens: section.default_max_tokens_titan,
-            timeouts: self.config.upstream_timeouts(),
+            claude_api: section.claude_api,
+            timeouts: self.timeouts.durations(),
             control_endpoint_url: section.control_endpoint_url.clone(),
             images: ImageFetchSettings {
-                allow_private_networks: self.config.images.allow_private_networks,
+                allow_private_networks: self.images.allow_private_networks,
                 ..ImageFetchSettings::default()
             },
         };

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use obs_adapters::Error;
+use obs_models::Error;
 use rand::Rng;
 
 use crate::config::RetriesSection;

@@ -4,8 +4,8 @@
 use std::collections::HashMap;
 use std::io::Write as _;
 
+use obs_adapters::bedrock::ClaudeApi;
 use obs_service::config::{Config, ConfigSources};
-use obs_service::routing::{ClaudeApi, Provider};
 use pretty_assertions::assert_eq;
 use secrecy::ExposeSecret;
 
@@ -41,7 +41,7 @@ fn the_example_file_loads_with_every_section() {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/obs.toml");
     let config = load(Some(path), &[]).unwrap();
     assert_eq!(config.server.api_keys.len(), 1);
-    assert_eq!(config.routing.default_provider, Some(Provider::OpenAi));
+    assert_eq!(config.routing.default_provider, Some("openai".to_owned()));
     assert_eq!(config.aliases.len(), 2);
 }
 
@@ -67,7 +67,7 @@ fn environment_overrides_the_file() {
     let keys: Vec<&str> = config.server.api_keys.iter().map(|k| k.expose_secret()).collect();
     assert_eq!(keys, ["k1", "k2"]);
     assert_eq!(config.bedrock.region.as_deref(), Some("eu-west-1"));
-    assert_eq!(config.routing.default_provider, Some(Provider::Bedrock));
+    assert_eq!(config.routing.default_provider, Some("bedrock".to_owned()));
     assert_eq!(config.logging.format, "json");
     assert_eq!(config.aws.role_session_duration, 7200);
     assert_eq!(config.bedrock.default_max_tokens_claude, 1000);

@@ -35,7 +35,7 @@ async fn c51_assume_role_with_external_id_and_duration() {
         ("AWS_ROLE_SESSION_DURATION".to_owned(), "7200".to_owned()),
         ("AWS_ENDPOINT_URL_STS".to_owned(), mock.base_url()),
     ]);
-    let gateway = Gateway::new(config_from(env));
+    let gateway = Gateway::new(config_from(env)).unwrap();
     assert_eq!(mock.recorder().count(), 0, "no STS call at start-up");
     gateway.chat_completion(request("anthropic.claude-v2", false)).await.unwrap();
     let requests = mock.recorder().requests();

@@ -34,23 +34,28 @@ async fn run(openai_base_url: &str, bedrock_endpoint: &str) -> anyhow::Result<St
         })
     };
     let service: std::sync::Arc<dyn ChatService> =
-        std::sync::Arc::new(Gateway::new(Config::load(ConfigSources { file: None, env: &env })?));
+        std::sync::Arc::new(Gateway::new(Config::load(ConfigSources { file: None, env: &env })?)?);
     let mut out = String::new();
 
     let request: ChatCompletionRequest = serde_json::from_value(serde_json::json!({
         "model": "gpt-4o",
         "messages": [{"role": "user", "content": "What is obs?"}]
     }))?;
+    // The answer names who served it; its completion is typed on demand (an OpenAI upstream's JSON is kept as it
+    // came until then).
     let answer = service.chat_completion(request).await?;
-    out.push_str(&format!("openai: {}\n", answer.choices[0].message.content.as_deref().unwrap_or("")));
+    let served = answer.served.target();
+    let completion = answer.completion.into_typed()?;
+    out.push_str(&format!("{served}: {}\n", completion.choices[0].message.content.as_deref().unwrap_or("")));
 
     let request: ChatCompletionRequest = serde_json::from_value(serde_json::json!({
         "model": "us.anthropic.claude-3-5-haiku-20241022-v1:0",
         "stream": true,
         "messages": [{"role": "user", "content": "Stream a greeting"}]
     }))?;
-    let mut stream = service.chat_completion_stream(request).await?;
-    out.push_str("bedrock (streamed): ");
+    let answer = service.chat_completion_stream(request).await?;
+    out.push_str(&format!("{} (streamed): ", answer.served.provider));
+    let mut stream = obs_service::typed_chunks(answer.stream);
     while let Some(chunk) = stream.next().await {
         let chunk = chunk?;
         if let Some(text) = chunk.choices.first().and_then(|c| c.delta.content.as_deref()) {
@@ -67,6 +72,9 @@ mod tests {
     async fn runs_both_completions() {
         let mock = obs_mock::spawn(obs_mock::MockConfig::default()).await.unwrap();
         let transcript = super::run(&mock.openai_base_url(), &mock.base_url()).await.unwrap();
-        assert_eq!(transcript, "openai: You said: What is obs?\nbedrock (streamed): You said: Stream a greeting\n");
+        assert_eq!(
+            transcript,
+            "openai/gpt-4o: You said: What is obs?\nbedrock (streamed): You said: Stream a greeting\n"
+        );
     }
 }

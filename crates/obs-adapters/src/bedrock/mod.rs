@@ -4,6 +4,7 @@
 //! Retries are off in the SDK (obs-service decides them once, for every provider); time limits are obs's:
 //! connect and read limits in the SDK's timeout config, first byte and idle between events with tokio timers.
 
+pub mod catalog;
 pub(crate) mod converse;
 mod document;
 mod errors;
@@ -25,7 +26,9 @@ use obs_models::openai::{ChatCompletionRequest, ModelInfo};
 
 pub use images::ImageFetchSettings;
 
-use crate::{BedrockFamily, ChatAdapter, Completion, Error, ItemStream, Timeouts, UpstreamTarget};
+pub use catalog::{BedrockFamily, ClaudeApi};
+
+use crate::{ChatAdapter, Completion, Error, ItemStream, Timeouts};
 
 /// Bedrock behaviour obs decides (not the SDK's defaults by accident).
 #[derive(Debug, Clone)]
@@ -36,6 +39,8 @@ pub struct BedrockSettings {
     pub titan_max_tokens: u32,
     /// Upstream time limits.
     pub timeouts: Timeouts,
+    /// Which API Claude goes through.
+    pub claude_api: ClaudeApi,
     /// Control-plane endpoint override (`BEDROCK_CONTROL_ENDPOINT_URL`), for listing models.
     pub control_endpoint_url: Option<String>,
     /// Limits on fetching http(s) image URLs.
@@ -47,6 +52,7 @@ impl Default for BedrockSettings {
         BedrockSettings {
             claude_max_tokens: 4096,
             titan_max_tokens: 512,
+            claude_api: ClaudeApi::Invoke,
             timeouts: Timeouts::default(),
             control_endpoint_url: None,
             images: ImageFetchSettings::default(),
@@ -103,14 +109,24 @@ impl BedrockAdapter {
     }
 }
 
+/// A routed Bedrock call: the model id as sent and the API family that serves it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Target<'a> {
+    pub(crate) model_id: &'a str,
+    pub(crate) family: BedrockFamily,
+}
+
+impl BedrockAdapter {
+    fn target<'a>(&self, model: &'a str) -> Result<Target<'a>, Error> {
+        Ok(Target { model_id: model, family: catalog::family(model, self.shared.settings.claude_api)? })
+    }
+}
+
 #[async_trait]
 impl ChatAdapter for BedrockAdapter {
     /// Bedrock answers are always typed.
-    async fn chat_passthrough(
-        &self,
-        request: ChatCompletionRequest,
-        target: &UpstreamTarget,
-    ) -> Result<Completion, Error> {
+    async fn chat(&self, request: ChatCompletionRequest, model: &str) -> Result<Completion, Error> {
+        let target = self.target(model)?;
         let answer = match target.family {
             BedrockFamily::ClaudeInvoke => strategy::claude::chat(&self.shared, request, target).await,
             BedrockFamily::TitanInvoke => strategy::titan::chat(&self.shared, request, target).await,
@@ -122,11 +138,8 @@ impl ChatAdapter for BedrockAdapter {
     }
 
     /// Bedrock chunks are always typed; the stream is built as items, so no layer wraps them on the way.
-    async fn chat_stream_passthrough(
-        &self,
-        request: ChatCompletionRequest,
-        target: &UpstreamTarget,
-    ) -> Result<ItemStream, Error> {
+    async fn chat_stream(&self, request: ChatCompletionRequest, model: &str) -> Result<ItemStream, Error> {
+        let target = self.target(model)?;
         match target.family {
             BedrockFamily::ClaudeInvoke => strategy::claude::chat_stream(&self.shared, request, target).await,
             BedrockFamily::TitanInvoke => strategy::titan::chat_stream(&self.shared, request, target).await,

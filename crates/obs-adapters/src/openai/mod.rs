@@ -1,6 +1,7 @@
 //! The OpenAI adapter: any OpenAI-compatible base URL (OpenAI, Azure-style deployments, vLLM, Ollama, another
 //! gateway) over one shared reqwest client (contract §8).
 
+pub mod catalog;
 mod errors;
 mod stream;
 
@@ -13,7 +14,7 @@ use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::sse::DEFAULT_EVENT_LIMIT;
-use crate::{ChatAdapter, Completion, Error, ItemStream, Timeouts, UpstreamTarget};
+use crate::{ChatAdapter, Completion, Error, ItemStream, Timeouts};
 
 /// Configuration of one OpenAI-compatible provider.
 #[derive(Debug, Clone)]
@@ -94,11 +95,7 @@ impl OpenAiAdapter {
             value.set_sensitive(true);
             headers.insert(name, value);
         }
-        let base = config.base_url.trim_end_matches('/');
-        let url = |path: &str| {
-            reqwest::Url::parse(&format!("{base}/{path}"))
-                .map_err(|e| invalid_config(format!("The OpenAI base URL '{base}' is not a valid URL: {e}.")))
-        };
+        let url = |path: &str| endpoint(&config.base_url, path);
         Ok(OpenAiAdapter {
             client,
             chat_url: url("chat/completions")?,
@@ -128,13 +125,23 @@ impl OpenAiAdapter {
     }
 }
 
+/// `base` with `path` appended to its path; the base URL's query (Azure's `api-version`) kept on every request.
+fn endpoint(base: &str, path: &str) -> Result<reqwest::Url, Error> {
+    let mut url = reqwest::Url::parse(base).map_err(|e| {
+        invalid_config(format!("The base URL '{}' is not a valid URL: {e}.", base.split('?').next().unwrap_or(base)))
+    })?;
+    let joined = format!("{}/{path}", url.path().trim_end_matches('/'));
+    url.set_path(&joined);
+    Ok(url)
+}
+
 fn invalid_config(message: impl Into<String>) -> Error {
     Error::new(ErrorCode::UpstreamAuthenticationError, message)
 }
 
 /// The client's body for the upstream: `model` replaced by the routed id, every unknown field kept.
-fn upstream_body(mut request: ChatCompletionRequest, target: &UpstreamTarget, stream: bool) -> Result<Vec<u8>, Error> {
-    request.model.clone_from(&target.model_id);
+fn upstream_body(mut request: ChatCompletionRequest, model: &str, stream: bool) -> Result<Vec<u8>, Error> {
+    model.clone_into(&mut request.model);
     if stream {
         request.stream = Some(true);
         // Always ask for usage; the encoder drops it when the client did not ask (contract §4.2).
@@ -149,12 +156,8 @@ fn upstream_body(mut request: ChatCompletionRequest, target: &UpstreamTarget, st
 
 #[async_trait]
 impl ChatAdapter for OpenAiAdapter {
-    async fn chat_passthrough(
-        &self,
-        request: ChatCompletionRequest,
-        target: &UpstreamTarget,
-    ) -> Result<Completion, Error> {
-        let response = self.post(upstream_body(request, target, false)?).await?;
+    async fn chat(&self, request: ChatCompletionRequest, model: &str) -> Result<Completion, Error> {
+        let response = self.post(upstream_body(request, model, false)?).await?;
         let body: Bytes = tokio::time::timeout(self.timeouts.idle, response.bytes())
             .await
             .map_err(|_| errors::idle_timeout())?
@@ -173,12 +176,8 @@ impl ChatAdapter for OpenAiAdapter {
         }
     }
 
-    async fn chat_stream_passthrough(
-        &self,
-        request: ChatCompletionRequest,
-        target: &UpstreamTarget,
-    ) -> Result<ItemStream, Error> {
-        let response = self.post(upstream_body(request, target, true)?).await?;
+    async fn chat_stream(&self, request: ChatCompletionRequest, model: &str) -> Result<ItemStream, Error> {
+        let response = self.post(upstream_body(request, model, true)?).await?;
         Ok(stream::items(response, self.timeouts, self.max_event_bytes))
     }
 
@@ -199,5 +198,20 @@ impl ChatAdapter for OpenAiAdapter {
             Error::new(ErrorCode::UpstreamError, format!("The upstream model list is not readable: {e}."))
         })?;
         Ok(list.data.into_iter().map(|m| ModelInfo::new(m.id, m.created, "openai")).collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn endpoints_keep_the_base_urls_query() {
+        let url = |base: &str| super::endpoint(base, "chat/completions").unwrap().to_string();
+        assert_eq!(url("https://api.openai.com/v1"), "https://api.openai.com/v1/chat/completions");
+        assert_eq!(url("http://127.0.0.1:8080/v1/"), "http://127.0.0.1:8080/v1/chat/completions");
+        assert_eq!(
+            url("https://r.openai.azure.com/openai/deployments/gpt4o?api-version=2024-10-21"),
+            "https://r.openai.azure.com/openai/deployments/gpt4o/chat/completions?api-version=2024-10-21"
+        );
+        assert!(super::endpoint("not a url", "models").is_err());
     }
 }

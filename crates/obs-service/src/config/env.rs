@@ -4,7 +4,6 @@
 use secrecy::SecretString;
 
 use super::{Config, ConfigError};
-use crate::routing::Provider;
 
 /// Applies every environment key of contract §10 that is set (and non-empty).
 pub(super) fn apply(config: &mut Config, env: &dyn Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
@@ -39,9 +38,14 @@ pub(super) fn apply(config: &mut Config, env: &dyn Fn(&str) -> Option<String>) -
         config.bedrock.default_max_tokens_titan = parse("DEFAULT_MAX_TOKENS_TITAN", &n)?;
     }
     if let Some(provider) = get("OBS_DEFAULT_PROVIDER") {
-        config.routing.default_provider = Some(Provider::parse(&provider).ok_or_else(|| {
-            ConfigError::new("OBS_DEFAULT_PROVIDER", format!("'{provider}' is not a provider (use openai or bedrock)"))
-        })?);
+        let known = provider == super::OPENAI || provider == super::BEDROCK || config.providers.contains_key(&provider);
+        if !known {
+            return Err(ConfigError::new(
+                "OBS_DEFAULT_PROVIDER",
+                format!("'{provider}' is not a configured provider (openai, bedrock, or a [providers.<name>] table)"),
+            ));
+        }
+        config.routing.default_provider = Some(provider);
     }
 
     set_opt(&mut config.aws.access_key_id, get("AWS_ACCESS_KEY_ID"));

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use secrecy::ExposeSecret;
 
-use super::Config;
+use super::{AwsSection, BEDROCK, BedrockSection, Config, OPENAI, OpenAiSection, ProviderConfig, TimeoutsSection};
 
 /// A configuration problem, naming the key (TOML path or environment variable) it is about.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -116,56 +116,45 @@ impl Config {
             addr.parse::<std::net::SocketAddr>()
                 .map_err(|_| ConfigError::new("server.metrics_addr", format!("'{addr}' is not host:port")))?;
         }
-        for (name, alias) in &self.aliases {
-            alias.target().map_err(|message| ConfigError::new(format!("aliases.{name}"), message))?;
-        }
-        if !is_http_url(&self.openai.base_url) {
-            return Err(ConfigError::new(
-                "openai.base_url",
-                format!("'{}' is not an http(s) URL", self.openai.base_url),
-            ));
-        }
-        for name in self.openai.extra_headers.keys() {
-            if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
-                return Err(ConfigError::new(format!("openai.extra_headers.{name}"), "is not a valid header name"));
+        validate_openai("openai", &self.openai)?;
+        validate_bedrock("bedrock", "aws", &self.bedrock, &self.aws)?;
+        validate_timeouts("timeouts", &self.timeouts)?;
+        for (name, provider) in &self.providers {
+            let key = format!("providers.{name}");
+            if name == OPENAI || name == BEDROCK {
+                return Err(ConfigError::new(
+                    key,
+                    format!(
+                        "the name '{name}' is the built-in provider of [{name}] and its environment variables; give this provider another name"
+                    ),
+                ));
             }
-        }
-        for (key, url) in [
-            ("bedrock.endpoint_url", &self.bedrock.endpoint_url),
-            ("bedrock.control_endpoint_url", &self.bedrock.control_endpoint_url),
-            ("aws.sts_endpoint_url", &self.aws.sts_endpoint_url),
-        ] {
-            if let Some(url) = url.as_ref().filter(|u| !is_http_url(u)) {
-                return Err(ConfigError::new(key, format!("'{url}' is not an http(s) URL")));
+            if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b)) {
+                return Err(ConfigError::new(key, "a provider name is letters, digits, '-', '_' and '.'"));
             }
-        }
-        if self.bedrock.default_max_tokens_claude == 0 {
-            return Err(ConfigError::new("bedrock.default_max_tokens_claude", "must be at least 1"));
-        }
-        if self.bedrock.default_max_tokens_titan == 0 {
-            return Err(ConfigError::new("bedrock.default_max_tokens_titan", "must be at least 1"));
-        }
-        if !(900..=43200).contains(&self.aws.role_session_duration) {
-            return Err(ConfigError::new("aws.role_session_duration", "must be between 900 and 43200 seconds"));
-        }
-        if self.aws.access_key_id.is_some() != self.aws.secret_access_key.is_some() {
-            return Err(ConfigError::new(
-                "aws.secret_access_key",
-                "static AWS credentials need both an access key id and a secret access key",
-            ));
-        }
-        if self.aws.role_session_name.trim().is_empty() {
-            return Err(ConfigError::new("aws.role_session_name", "must not be empty"));
+            match provider {
+                ProviderConfig::OpenAi(section) => validate_openai(&key, section)?,
+                ProviderConfig::Bedrock(bedrock) => {
+                    validate_bedrock(&key, &format!("{key}.aws"), &bedrock.bedrock, &bedrock.aws)?
+                }
+            }
         }
         for (key, seconds) in [
-            ("timeouts.connect_seconds", self.timeouts.connect_seconds),
-            ("timeouts.first_byte_seconds", self.timeouts.first_byte_seconds),
-            ("timeouts.idle_seconds", self.timeouts.idle_seconds),
+            ("routing.cooldown_seconds", self.routing.cooldown_seconds),
+            ("routing.max_cooldown_seconds", self.routing.max_cooldown_seconds),
         ] {
             if !(seconds.is_finite() && seconds > 0.0 && seconds <= 86_400.0) {
                 return Err(ConfigError::new(key, "must be a number of seconds above 0 (at most a day)"));
             }
         }
+        if self.routing.cooldown_seconds > self.routing.max_cooldown_seconds {
+            return Err(ConfigError::new("routing.cooldown_seconds", "must not exceed routing.max_cooldown_seconds"));
+        }
+        if self.routing.failure_threshold == 0 {
+            return Err(ConfigError::new("routing.failure_threshold", "must be at least 1"));
+        }
+        // Providers, aliases and groups resolve into the routing table, which names the first key that does not.
+        crate::routing::RoutingTable::build(self)?;
         if self.retries.max_retries > 10 {
             return Err(ConfigError::new("retries.max_retries", "must be at most 10"));
         }
@@ -183,12 +172,90 @@ impl Config {
 
     /// Upstream limits as durations.
     pub fn upstream_timeouts(&self) -> obs_adapters::Timeouts {
-        obs_adapters::Timeouts {
-            connect: std::time::Duration::from_secs_f64(self.timeouts.connect_seconds),
-            first_byte: std::time::Duration::from_secs_f64(self.timeouts.first_byte_seconds),
-            idle: std::time::Duration::from_secs_f64(self.timeouts.idle_seconds),
+        self.timeouts.durations()
+    }
+}
+
+fn validate_openai(key: &str, section: &OpenAiSection) -> Result<(), ConfigError> {
+    if !is_http_url(&section.base_url) {
+        return Err(ConfigError::new(
+            format!("{key}.base_url"),
+            format!("'{}' is not an http(s) URL", section.base_url),
+        ));
+    }
+    for name in section.extra_headers.keys() {
+        if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
+            return Err(ConfigError::new(format!("{key}.extra_headers.{name}"), "is not a valid header name"));
         }
     }
+    validate_models(key, &section.models)?;
+    match &section.timeouts {
+        Some(timeouts) => validate_timeouts(&format!("{key}.timeouts"), timeouts),
+        None => Ok(()),
+    }
+}
+
+fn validate_bedrock(key: &str, aws_key: &str, bedrock: &BedrockSection, aws: &AwsSection) -> Result<(), ConfigError> {
+    for (name, url) in [
+        (format!("{key}.endpoint_url"), &bedrock.endpoint_url),
+        (format!("{key}.control_endpoint_url"), &bedrock.control_endpoint_url),
+        (format!("{aws_key}.sts_endpoint_url"), &aws.sts_endpoint_url),
+    ] {
+        if let Some(url) = url.as_ref().filter(|u| !is_http_url(u)) {
+            return Err(ConfigError::new(name, format!("'{url}' is not an http(s) URL")));
+        }
+    }
+    if bedrock.default_max_tokens_claude == 0 {
+        return Err(ConfigError::new(format!("{key}.default_max_tokens_claude"), "must be at least 1"));
+    }
+    if bedrock.default_max_tokens_titan == 0 {
+        return Err(ConfigError::new(format!("{key}.default_max_tokens_titan"), "must be at least 1"));
+    }
+    if !(900..=43200).contains(&aws.role_session_duration) {
+        return Err(ConfigError::new(
+            format!("{aws_key}.role_session_duration"),
+            "must be between 900 and 43200 seconds",
+        ));
+    }
+    if aws.access_key_id.is_some() != aws.secret_access_key.is_some() {
+        return Err(ConfigError::new(
+            format!("{aws_key}.secret_access_key"),
+            "static AWS credentials need both an access key id and a secret access key",
+        ));
+    }
+    if aws.role_session_name.trim().is_empty() {
+        return Err(ConfigError::new(format!("{aws_key}.role_session_name"), "must not be empty"));
+    }
+    validate_models(key, &bedrock.models)?;
+    match &bedrock.timeouts {
+        Some(timeouts) => validate_timeouts(&format!("{key}.timeouts"), timeouts),
+        None => Ok(()),
+    }
+}
+
+fn validate_models(key: &str, models: &[String]) -> Result<(), ConfigError> {
+    for (i, model) in models.iter().enumerate() {
+        if model.trim().is_empty() {
+            return Err(ConfigError::new(format!("{key}.models[{i}]"), "must not be empty"));
+        }
+    }
+    Ok(())
+}
+
+fn validate_timeouts(key: &str, timeouts: &TimeoutsSection) -> Result<(), ConfigError> {
+    for (name, seconds) in [
+        ("connect_seconds", timeouts.connect_seconds),
+        ("first_byte_seconds", timeouts.first_byte_seconds),
+        ("idle_seconds", timeouts.idle_seconds),
+    ] {
+        if !(seconds.is_finite() && seconds > 0.0 && seconds <= 86_400.0) {
+            return Err(ConfigError::new(
+                format!("{key}.{name}"),
+                "must be a number of seconds above 0 (at most a day)",
+            ));
+        }
+    }
+    Ok(())
 }
 
 fn is_http_url(url: &str) -> bool {

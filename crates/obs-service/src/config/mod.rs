@@ -3,16 +3,19 @@
 //! `secrecy` types, so `Debug` never shows them.
 
 mod env;
+mod groups;
 mod load;
+mod providers;
 
 use std::collections::BTreeMap;
 
 use secrecy::SecretString;
 use serde::Deserialize;
 
+pub use groups::{Affinity, ModelGroupConfig, ModelsSection, Strategy, TargetConfig};
 pub use load::{ConfigError, ConfigSources};
-
-use crate::routing::{AliasTarget, ClaudeApi, Provider};
+use obs_adapters::bedrock::ClaudeApi;
+pub use providers::{BEDROCK, BedrockProvider, OPENAI, ProviderConfig};
 
 /// The whole configuration.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -24,11 +27,14 @@ pub struct Config {
     pub routing: RoutingConfig,
     /// Model aliases: `name = "provider:model-id"` or `name = { provider = "…", model = "…" }`.
     pub aliases: BTreeMap<String, AliasConfig>,
-    /// The OpenAI (or OpenAI-compatible) provider.
+    /// Named providers (`[providers.<name>]`, `kind = "openai" | "bedrock"`), besides the built-in two.
+    #[serde(deserialize_with = "providers::deserialize")]
+    pub providers: BTreeMap<String, ProviderConfig>,
+    /// The built-in OpenAI (or OpenAI-compatible) provider, `openai`.
     pub openai: OpenAiSection,
-    /// The Bedrock provider.
+    /// The built-in Bedrock provider, `bedrock`.
     pub bedrock: BedrockSection,
-    /// AWS credentials.
+    /// The built-in Bedrock provider's AWS credentials.
     pub aws: AwsSection,
     /// Upstream time limits.
     pub timeouts: TimeoutsSection,
@@ -36,7 +42,7 @@ pub struct Config {
     pub retries: RetriesSection,
     /// Fetching http(s) image URLs for Bedrock.
     pub images: ImagesSection,
-    /// `/v1/models`.
+    /// `/v1/models` and the model groups (`[models.<name>]`).
     pub models: ModelsSection,
     /// Logging.
     pub logging: LoggingSection,
@@ -64,6 +70,8 @@ pub struct ServerConfig {
     pub cors_origins: Vec<String>,
     /// Serve `/metrics` on this separate address instead of the main one.
     pub metrics_addr: Option<String>,
+    /// Send `x-obs-target: <provider>/<model-id>` with every answer, naming who served it.
+    pub expose_target_header: bool,
 }
 
 impl Default for ServerConfig {
@@ -78,16 +86,34 @@ impl Default for ServerConfig {
             max_concurrent_requests: 0,
             cors_origins: Vec::new(),
             metrics_addr: None,
+            expose_target_header: true,
         }
     }
 }
 
 /// `[routing]`.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct RoutingConfig {
-    /// Provider for ids no rule recognises (`OBS_DEFAULT_PROVIDER`; default `openai`).
-    pub default_provider: Option<Provider>,
+    /// Provider for ids no rule recognises (`OBS_DEFAULT_PROVIDER`; default `openai`): any configured provider.
+    pub default_provider: Option<String>,
+    /// Failures in a row after which a group's target rests (default 3).
+    pub failure_threshold: u32,
+    /// The first rest, in seconds (default 30); doubled on every failed probe, up to `max_cooldown_seconds`.
+    pub cooldown_seconds: f64,
+    /// The longest rest, in seconds (default 300).
+    pub max_cooldown_seconds: f64,
+}
+
+impl Default for RoutingConfig {
+    fn default() -> Self {
+        RoutingConfig {
+            default_provider: None,
+            failure_threshold: 3,
+            cooldown_seconds: 30.0,
+            max_cooldown_seconds: 300.0,
+        }
+    }
 }
 
 /// One alias, in either TOML form.
@@ -98,7 +124,7 @@ pub enum AliasConfig {
     Short(String),
     /// `{ provider = "bedrock", model = "…" }`.
     Table {
-        /// `openai` or `bedrock`.
+        /// A provider's name.
         provider: String,
         /// Upstream model id.
         model: String,
@@ -106,20 +132,19 @@ pub enum AliasConfig {
 }
 
 impl AliasConfig {
-    /// The target, or why it is invalid.
-    pub fn target(&self) -> Result<AliasTarget, String> {
+    /// (provider name, upstream model id), or why the alias is malformed. Whether the provider exists is checked
+    /// with the rest of the routing table.
+    pub fn target(&self) -> Result<(&str, &str), String> {
         let (provider, model) = match self {
             AliasConfig::Short(text) => {
                 text.split_once(':').ok_or_else(|| format!("'{text}' must be \"provider:model-id\""))?
             }
             AliasConfig::Table { provider, model } => (provider.as_str(), model.as_str()),
         };
-        let provider = Provider::parse(provider)
-            .ok_or_else(|| format!("unknown provider '{provider}' (use openai or bedrock)"))?;
         if model.is_empty() {
             return Err("the model id is empty".to_owned());
         }
-        Ok(AliasTarget { provider, model: model.to_owned() })
+        Ok((provider, model))
     }
 }
 
@@ -135,6 +160,11 @@ pub struct OpenAiSection {
     pub organization: Option<String>,
     /// Extra headers for OpenAI-compatible servers (Azure `api-key`, …); values are secrets.
     pub extra_headers: BTreeMap<String, SecretString>,
+    /// Model ids this provider serves by their bare name (routing) and lists in `/v1/models` instead of asking
+    /// the upstream.
+    pub models: Vec<String>,
+    /// This provider's time limits, instead of `[timeouts]`.
+    pub timeouts: Option<TimeoutsSection>,
 }
 
 /// OpenAI's own API.
@@ -147,6 +177,8 @@ impl Default for OpenAiSection {
             base_url: OPENAI_DEFAULT_BASE_URL.to_owned(),
             organization: None,
             extra_headers: BTreeMap::new(),
+            models: Vec::new(),
+            timeouts: None,
         }
     }
 }
@@ -167,6 +199,10 @@ pub struct BedrockSection {
     pub default_max_tokens_claude: u32,
     /// `maxTokenCount` for Titan when the client gives none (`DEFAULT_MAX_TOKENS_TITAN`).
     pub default_max_tokens_titan: u32,
+    /// Model ids this provider serves by their bare name and lists in `/v1/models` instead of asking Bedrock.
+    pub models: Vec<String>,
+    /// This provider's time limits, instead of `[timeouts]`.
+    pub timeouts: Option<TimeoutsSection>,
 }
 
 impl Default for BedrockSection {
@@ -178,6 +214,8 @@ impl Default for BedrockSection {
             control_endpoint_url: None,
             default_max_tokens_claude: 4096,
             default_max_tokens_titan: 512,
+            models: Vec::new(),
+            timeouts: None,
         }
     }
 }
@@ -243,6 +281,17 @@ impl Default for TimeoutsSection {
     }
 }
 
+impl TimeoutsSection {
+    /// The limits as durations.
+    pub fn durations(&self) -> obs_adapters::Timeouts {
+        obs_adapters::Timeouts {
+            connect: std::time::Duration::from_secs_f64(self.connect_seconds),
+            first_byte: std::time::Duration::from_secs_f64(self.first_byte_seconds),
+            idle: std::time::Duration::from_secs_f64(self.idle_seconds),
+        }
+    }
+}
+
 /// `[retries]`: connect errors, 429 and 503, before any output only.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -269,20 +318,6 @@ pub struct ImagesSection {
     pub allow_private_networks: bool,
 }
 
-/// `[models]`.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct ModelsSection {
-    /// How long `/v1/models` answers are cached.
-    pub cache_seconds: u64,
-}
-
-impl Default for ModelsSection {
-    fn default() -> Self {
-        ModelsSection { cache_seconds: 600 }
-    }
-}
-
 /// `[logging]`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -299,9 +334,31 @@ impl Default for LoggingSection {
     }
 }
 
+impl OpenAiSection {
+    /// Whether this provider is usable: a key, or a non-default base URL (local servers often need none).
+    pub fn configured(&self) -> bool {
+        self.api_key.is_some() || self.base_url != OPENAI_DEFAULT_BASE_URL
+    }
+}
+
 impl Config {
-    /// Whether an OpenAI provider is usable: a key, or a non-default base URL (local servers often need none).
+    /// Whether the built-in OpenAI provider is usable.
     pub fn openai_configured(&self) -> bool {
-        self.openai.api_key.is_some() || self.openai.base_url != OPENAI_DEFAULT_BASE_URL
+        self.openai.configured()
+    }
+
+    /// The built-in Bedrock provider: `[bedrock]` with the credentials of `[aws]`.
+    pub fn bedrock_provider(&self) -> BedrockProvider {
+        BedrockProvider { bedrock: self.bedrock.clone(), aws: self.aws.clone() }
+    }
+
+    /// Every provider, built-in (`openai`, `bedrock`) first, then the named ones in name order.
+    pub fn all_providers(&self) -> Vec<(String, ProviderConfig)> {
+        let mut all = vec![
+            (OPENAI.to_owned(), ProviderConfig::OpenAi(self.openai.clone())),
+            (BEDROCK.to_owned(), ProviderConfig::Bedrock(Box::new(self.bedrock_provider()))),
+        ];
+        all.extend(self.providers.iter().map(|(name, provider)| (name.clone(), provider.clone())));
+        all
     }
 }

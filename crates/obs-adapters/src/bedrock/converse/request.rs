@@ -21,8 +21,9 @@ use obs_models::openai::{
 };
 use serde_json::Value;
 
+use crate::Error;
+use crate::bedrock::BedrockFamily;
 use crate::bedrock::document;
-use crate::{BedrockFamily, Error};
 
 /// Everything a Converse call takes besides the model id.
 #[derive(Debug)]

@@ -11,8 +11,8 @@ use obs_models::openai::{ChatCompletionChunk, ChatCompletionRequest, ChatComplet
 
 use super::{chunk_payload, encode_body, invoke, invoke_stream};
 use crate::bedrock::event_stream::{EventDecoder, drive};
-use crate::bedrock::{Shared, images};
-use crate::{Error, ItemStream, UpstreamTarget, unix_now};
+use crate::bedrock::{Shared, Target, images};
+use crate::{Error, ItemStream, unix_now};
 
 async fn body(shared: &Shared, request: &ChatCompletionRequest) -> Result<Vec<u8>, Error> {
     let fetched = images::fetch_all(remote_image_urls(request), &shared.settings.images).await?;
@@ -22,7 +22,7 @@ async fn body(shared: &Shared, request: &ChatCompletionRequest) -> Result<Vec<u8
 pub(crate) async fn chat(
     shared: &Shared,
     request: ChatCompletionRequest,
-    target: &UpstreamTarget,
+    target: Target<'_>,
 ) -> Result<ChatCompletionResponse, Error> {
     let body = body(shared, &request).await?;
     let output = invoke(shared, target, body).await?;
@@ -37,7 +37,7 @@ pub(crate) async fn chat(
 pub(crate) async fn chat_stream(
     shared: &Shared,
     request: ChatCompletionRequest,
-    target: &UpstreamTarget,
+    target: Target<'_>,
 ) -> Result<ItemStream, Error> {
     let body = body(shared, &request).await?;
     let events = invoke_stream(shared, target, body).await?;

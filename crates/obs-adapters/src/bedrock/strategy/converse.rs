@@ -6,15 +6,15 @@ use obs_models::openai::{ChatCompletionRequest, ChatCompletionResponse};
 
 use crate::bedrock::converse::{request, response, stream::ConverseStreamDecoder};
 use crate::bedrock::event_stream::drive;
-use crate::bedrock::{Shared, errors, images};
-use crate::{Error, ItemStream, UpstreamTarget, unix_now};
+use crate::bedrock::{Shared, Target, errors, images};
+use crate::{Error, ItemStream, unix_now};
 
 /// Applies the request parts to a Converse or ConverseStream fluent builder (same setters, different types).
 macro_rules! with_parts {
     ($builder:expr, $target:expr, $parts:expr) => {{
         let parts = $parts;
         $builder
-            .model_id(&$target.model_id)
+            .model_id($target.model_id)
             .set_messages(Some(parts.messages))
             .set_system((!parts.system.is_empty()).then_some(parts.system))
             .set_inference_config(parts.inference)
@@ -26,7 +26,7 @@ macro_rules! with_parts {
 async fn parts(
     shared: &Shared,
     chat: &ChatCompletionRequest,
-    target: &UpstreamTarget,
+    target: Target<'_>,
 ) -> Result<request::ConverseParts, Error> {
     let fetched = images::fetch_all(remote_image_urls(chat), &shared.settings.images).await?;
     request::build(chat, target.family, &fetched)
@@ -35,7 +35,7 @@ async fn parts(
 pub(crate) async fn chat(
     shared: &Shared,
     chat: ChatCompletionRequest,
-    target: &UpstreamTarget,
+    target: Target<'_>,
 ) -> Result<ChatCompletionResponse, Error> {
     let parts = parts(shared, &chat, target).await?;
     let call = with_parts!(shared.client.converse(), target, parts).send();
@@ -46,7 +46,7 @@ pub(crate) async fn chat(
 pub(crate) async fn chat_stream(
     shared: &Shared,
     chat: ChatCompletionRequest,
-    target: &UpstreamTarget,
+    target: Target<'_>,
 ) -> Result<ItemStream, Error> {
     let parts = parts(shared, &chat, target).await?;
     let call = with_parts!(shared.client.converse_stream(), target, parts).send();

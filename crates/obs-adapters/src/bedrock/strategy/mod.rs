@@ -11,15 +11,15 @@ use aws_sdk_bedrockruntime::types::ResponseStream;
 use aws_sdk_bedrockruntime::types::error::ResponseStreamError;
 use obs_models::error::ErrorCode;
 
-use crate::bedrock::{Shared, errors};
-use crate::{Error, UpstreamTarget};
+use crate::Error;
+use crate::bedrock::{Shared, Target, errors};
 
 /// InvokeModel with a JSON body; the answer's bytes.
-pub(crate) async fn invoke(shared: &Shared, target: &UpstreamTarget, body: Vec<u8>) -> Result<Blob, Error> {
+pub(crate) async fn invoke(shared: &Shared, target: Target<'_>, body: Vec<u8>) -> Result<Blob, Error> {
     let call = shared
         .client
         .invoke_model()
-        .model_id(&target.model_id)
+        .model_id(target.model_id)
         .content_type("application/json")
         .accept("application/json")
         .body(Blob::new(body))
@@ -30,13 +30,13 @@ pub(crate) async fn invoke(shared: &Shared, target: &UpstreamTarget, body: Vec<u
 /// InvokeModelWithResponseStream with a JSON body; the event receiver.
 pub(crate) async fn invoke_stream(
     shared: &Shared,
-    target: &UpstreamTarget,
+    target: Target<'_>,
     body: Vec<u8>,
 ) -> Result<EventReceiver<ResponseStream, ResponseStreamError>, Error> {
     let call = shared
         .client
         .invoke_model_with_response_stream()
-        .model_id(&target.model_id)
+        .model_id(target.model_id)
         .content_type("application/json")
         .accept("application/json")
         .body(Blob::new(body))

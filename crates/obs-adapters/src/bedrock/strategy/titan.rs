@@ -8,13 +8,14 @@ use obs_models::openai::{ChatCompletionChunk, ChatCompletionRequest, ChatComplet
 
 use super::{chunk_payload, encode_body, invoke, invoke_stream};
 use crate::bedrock::Shared;
+use crate::bedrock::Target;
 use crate::bedrock::event_stream::{EventDecoder, drive};
-use crate::{Error, ItemStream, UpstreamTarget, unix_now};
+use crate::{Error, ItemStream, unix_now};
 
 pub(crate) async fn chat(
     shared: &Shared,
     request: ChatCompletionRequest,
-    target: &UpstreamTarget,
+    target: Target<'_>,
 ) -> Result<ChatCompletionResponse, Error> {
     let body = encode_body(&titan::build(&request, shared.settings.titan_max_tokens)?)?;
     let output = invoke(shared, target, body).await?;
@@ -29,7 +30,7 @@ pub(crate) async fn chat(
 pub(crate) async fn chat_stream(
     shared: &Shared,
     request: ChatCompletionRequest,
-    target: &UpstreamTarget,
+    target: Target<'_>,
 ) -> Result<ItemStream, Error> {
     let body = encode_body(&titan::build(&request, shared.settings.titan_max_tokens)?)?;
     let events = invoke_stream(shared, target, body).await?;

@@ -1,0 +1,152 @@
+//! A [`Plan`]: where one request may be served, in the order it is tried — made once by the routing table, logged
+//! from by the caller, then run by the gateway. Nothing downstream routes again.
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Instant;
+
+use crate::providers::ProviderSlot;
+use crate::routing::group::{Chosen, Member};
+
+/// Why a plan was chosen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RouteRule {
+    /// A model group (`[models.<name>]`).
+    Group,
+    /// An alias (`[aliases]`).
+    Alias,
+    /// `<provider>/<model-id>`: the first segment named a provider.
+    Explicit,
+    /// A provider lists the id in its `models`.
+    Listed,
+    /// A Bedrock ARN or vendor id (with an optional geo prefix).
+    Bedrock,
+    /// An OpenAI model-name prefix.
+    OpenAi,
+    /// Nothing matched: the configured default provider.
+    Default,
+}
+
+impl RouteRule {
+    /// A short name for logs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RouteRule::Group => "group",
+            RouteRule::Alias => "alias",
+            RouteRule::Explicit => "explicit",
+            RouteRule::Listed => "listed",
+            RouteRule::Bedrock => "bedrock_id",
+            RouteRule::OpenAi => "openai_prefix",
+            RouteRule::Default => "default",
+        }
+    }
+}
+
+/// One place a plan may send the request.
+#[derive(Debug, Clone)]
+pub(crate) enum Candidate {
+    /// A provider named or recognised by the id itself: no health kept, nothing to fall back to.
+    Direct { provider: Arc<ProviderSlot>, model: String },
+    /// A group's target.
+    Member(Chosen),
+}
+
+impl Candidate {
+    pub(crate) fn provider(&self) -> &Arc<ProviderSlot> {
+        match self {
+            Candidate::Direct { provider, .. } => provider,
+            Candidate::Member(chosen) => &chosen.member.provider,
+        }
+    }
+
+    pub(crate) fn model(&self) -> &str {
+        match self {
+            Candidate::Direct { model, .. } => model,
+            Candidate::Member(chosen) => &chosen.member.model,
+        }
+    }
+
+    /// Counts the attempt and its time in flight (for `least_busy` and `/obs/targets`) until the guard drops.
+    pub(crate) fn begin(&self) -> Option<InFlight> {
+        match self {
+            Candidate::Direct { .. } => None,
+            Candidate::Member(chosen) => {
+                chosen.member.requests.fetch_add(1, Ordering::Relaxed);
+                chosen.member.in_flight.fetch_add(1, Ordering::Relaxed);
+                Some(InFlight(chosen.member.clone()))
+            }
+        }
+    }
+
+    /// Records how an attempt ended: `failed` when another target might do better.
+    pub(crate) fn record(&self, failed: bool) {
+        if let Candidate::Member(chosen) = self {
+            if failed {
+                chosen.member.failures.fetch_add(1, Ordering::Relaxed);
+                chosen.member.health.failed(chosen.probe, Instant::now());
+            } else {
+                chosen.member.health.succeeded();
+            }
+        }
+    }
+}
+
+/// One attempt in flight on a group target; dropped when the answer (or the whole stream) is over.
+#[derive(Debug)]
+pub(crate) struct InFlight(Arc<Member>);
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.in_flight.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// Where one request may be served, in order: the first candidate, then its fallbacks.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub(crate) rule: RouteRule,
+    pub(crate) group: Option<Arc<str>>,
+    pub(crate) candidates: Vec<Candidate>,
+}
+
+impl Plan {
+    /// The rule that chose the plan.
+    pub fn rule(&self) -> RouteRule {
+        self.rule
+    }
+
+    /// The group (or alias) name, when the model id named one.
+    pub fn group(&self) -> Option<&str> {
+        self.group.as_deref()
+    }
+
+    /// The provider of the first target: where the request goes unless it fails.
+    pub fn provider(&self) -> Option<&Arc<str>> {
+        self.candidates.first().map(|candidate| candidate.provider().name())
+    }
+
+    /// Every target in the order they would be tried, as (provider, upstream model id).
+    pub fn targets(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.candidates.iter().map(|candidate| (&**candidate.provider().name(), candidate.model()))
+    }
+}
+
+/// Who served an answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Served {
+    /// The provider's name.
+    pub provider: Arc<str>,
+    /// The model id it was sent as.
+    pub model: String,
+    /// Targets tried, this one included (1 when the first served).
+    pub attempts: u32,
+    /// Retries on the serving target before it answered.
+    pub retries: u32,
+}
+
+impl Served {
+    /// `<provider>/<model-id>`, as `x-obs-target` names it.
+    pub fn target(&self) -> String {
+        format!("{}/{}", self.provider, self.model)
+    }
+}

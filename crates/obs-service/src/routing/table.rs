@@ -1,0 +1,186 @@
+//! Building the [`RoutingTable`] from the configuration — every provider, alias, listed model and group resolved
+//! once, every problem reported as one [`ConfigError`] naming its key.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use obs_adapters::{bedrock, openai};
+
+use super::group::{Group, Member};
+use super::health::{Health, HealthPolicy};
+use super::{RouteRule, RoutingTable};
+use crate::config::{BEDROCK, Config, ConfigError, ModelGroupConfig, OPENAI, Strategy};
+use crate::providers::ProviderSlot;
+
+impl RoutingTable {
+    /// Resolves the configuration into a routing table: checks that every alias and group target names a
+    /// provider, that groups are non-empty and free of cycles, that no bare id is claimed twice.
+    pub fn build(config: &Config) -> Result<RoutingTable, ConfigError> {
+        let order: Vec<Arc<ProviderSlot>> = config
+            .all_providers()
+            .into_iter()
+            .map(|(name, provider)| Arc::new(ProviderSlot::new(&name, provider, config)))
+            .collect();
+        let providers: HashMap<String, Arc<ProviderSlot>> =
+            order.iter().map(|slot| (slot.name().to_string(), slot.clone())).collect();
+        let get = |name: &str| providers.get(name).cloned();
+        let (Some(openai), Some(bedrock)) = (get(OPENAI), get(BEDROCK)) else {
+            return Err(ConfigError::new("providers", "the built-in providers are missing"));
+        };
+        let default = match &config.routing.default_provider {
+            None => openai.clone(),
+            Some(name) => get(name).ok_or_else(|| {
+                ConfigError::new("routing.default_provider", format!("unknown provider '{name}'{}", known(&order)))
+            })?,
+        };
+
+        let mut listed: HashMap<String, Arc<ProviderSlot>> = HashMap::new();
+        for slot in &order {
+            for model in slot.config().models() {
+                if let Some(other) = listed.get(model) {
+                    return Err(ConfigError::new(
+                        format!("{}.models", section(slot.name())),
+                        format!(
+                            "'{model}' is also listed by provider '{}': put both in a model group to share it",
+                            other.name()
+                        ),
+                    ));
+                }
+                listed.insert(model.clone(), slot.clone());
+            }
+        }
+
+        let mut table = RoutingTable { providers, order, groups: HashMap::new(), listed, openai, bedrock, default };
+        let policy = HealthPolicy {
+            threshold: config.routing.failure_threshold,
+            cooldown: Duration::from_secs_f64(config.routing.cooldown_seconds),
+            max_cooldown: Duration::from_secs_f64(config.routing.max_cooldown_seconds),
+        };
+
+        for (name, alias) in &config.aliases {
+            let key = format!("aliases.{name}");
+            let (provider, model) = alias.target().map_err(|message| ConfigError::new(&key, message))?;
+            let slot = table.provider(provider).cloned().ok_or_else(|| {
+                ConfigError::new(&key, format!("unknown provider '{provider}'{}", known(&table.order)))
+            })?;
+            slot.check_model(model).map_err(|e| ConfigError::new(&key, e.message))?;
+            let member = member(slot, model.to_owned(), 1, policy);
+            let group = Group::new(name, vec![member], Strategy::Fallback, None);
+            table.groups.insert(name.clone(), (Arc::new(group), RouteRule::Alias));
+        }
+
+        for (name, group) in &config.models.groups {
+            let key = format!("models.{name}");
+            if config.aliases.contains_key(name) {
+                return Err(ConfigError::new(key, format!("'{name}' is also an alias: one name, one meaning")));
+            }
+            if let Some((first, _)) = name.split_once('/')
+                && table.providers.contains_key(first)
+            {
+                return Err(ConfigError::new(
+                    key,
+                    format!("a group name starting with '{first}/' would read as provider '{first}'; rename the group"),
+                ));
+            }
+            let mut path = vec![name.as_str()];
+            let targets = table.expand(name, group, &config.models.groups, &mut path)?;
+            let members =
+                targets.into_iter().map(|(slot, model, weight)| member(slot, model, weight, policy)).collect();
+            let group = Group::new(name, members, group.strategy, group.affinity.clone());
+            table.groups.insert(name.clone(), (Arc::new(group), RouteRule::Group));
+        }
+        Ok(table)
+    }
+
+    /// A group's targets as (provider, upstream model, weight), another group's targets in its place (weights
+    /// multiplied). `path` is the chain of groups being expanded, to name a cycle.
+    fn expand<'a>(
+        &self,
+        name: &str,
+        group: &'a ModelGroupConfig,
+        groups: &'a std::collections::BTreeMap<String, ModelGroupConfig>,
+        path: &mut Vec<&'a str>,
+    ) -> Result<Vec<(Arc<ProviderSlot>, String, u32)>, ConfigError> {
+        if group.targets.is_empty() {
+            return Err(ConfigError::new(format!("models.{name}.targets"), "a group needs at least one target"));
+        }
+        let mut resolved = Vec::new();
+        for (i, target) in group.targets.iter().enumerate() {
+            let key = format!("models.{name}.targets[{i}]");
+            if target.weight == 0 {
+                return Err(ConfigError::new(key, "weight must be at least 1"));
+            }
+            if let Some((inner_name, inner)) = groups.get_key_value(&target.model) {
+                if path.contains(&inner_name.as_str()) {
+                    let cycle = path.iter().chain(std::iter::once(&inner_name.as_str())).copied().collect::<Vec<_>>();
+                    return Err(ConfigError::new(key, format!("groups form a cycle: {}", cycle.join(" → "))));
+                }
+                path.push(inner_name);
+                let inner_targets = self.expand(inner_name, inner, groups, path)?;
+                path.pop();
+                resolved.extend(
+                    inner_targets.into_iter().map(|(slot, model, w)| (slot, model, w.saturating_mul(target.weight))),
+                );
+                continue;
+            }
+            let (slot, model) =
+                self.resolve_target(&target.model).map_err(|message| ConfigError::new(&key, message))?;
+            slot.check_model(&model).map_err(|e| ConfigError::new(&key, e.message))?;
+            resolved.push((slot, model, target.weight));
+        }
+        Ok(resolved)
+    }
+
+    /// A target string: `<provider>/<model-id>`, or a bare id routed as a request's would be.
+    fn resolve_target(&self, target: &str) -> Result<(Arc<ProviderSlot>, String), String> {
+        if let Some((first, rest)) = target.split_once('/') {
+            if let Some(slot) = self.providers.get(first) {
+                if rest.is_empty() {
+                    return Err(format!("'{target}' names provider '{first}' but no model"));
+                }
+                return Ok((slot.clone(), rest.to_owned()));
+            }
+            if let Some(slot) = self.listed.get(target) {
+                return Ok((slot.clone(), target.to_owned()));
+            }
+            return Err(format!("unknown provider '{first}' in '{target}'{}", known(&self.order)));
+        }
+        if target.is_empty() {
+            return Err("a target must not be empty".to_owned());
+        }
+        let slot = if let Some(slot) = self.listed.get(target) {
+            slot
+        } else if bedrock::catalog::serves(target) {
+            &self.bedrock
+        } else if openai::catalog::serves(target) {
+            &self.openai
+        } else {
+            &self.default
+        };
+        Ok((slot.clone(), target.to_owned()))
+    }
+}
+
+fn member(provider: Arc<ProviderSlot>, model: String, weight: u32, policy: HealthPolicy) -> Arc<Member> {
+    Arc::new(Member {
+        label: format!("{}/{model}", provider.name()),
+        provider,
+        model,
+        weight,
+        health: Health::new(policy),
+        in_flight: Default::default(),
+        requests: Default::default(),
+        failures: Default::default(),
+    })
+}
+
+/// The TOML section of a provider: `openai`, `bedrock`, or `providers.<name>`.
+fn section(name: &str) -> String {
+    if name == OPENAI || name == BEDROCK { name.to_owned() } else { format!("providers.{name}") }
+}
+
+fn known(order: &[Arc<ProviderSlot>]) -> String {
+    let names: Vec<&str> = order.iter().map(|slot| &**slot.name()).collect();
+    format!(" (configured: {})", names.join(", "))
+}
