@@ -102,7 +102,7 @@ pub(crate) fn chat(body: &Bytes, config: &MockConfig, recorder: &Recorder, seq: 
     now(response)
 }
 
-fn scenario_error(scenario: Scenario, model: &str) -> Option<Response<Body>> {
+pub(crate) fn scenario_error(scenario: Scenario, model: &str) -> Option<Response<Body>> {
     Some(match scenario {
         Scenario::Throttle => {
             let mut response = error(

@@ -27,6 +27,7 @@ pub struct MockHandle {
     addr: SocketAddr,
     recorder: Recorder,
     shutdown: watch::Sender<bool>,
+    outage: Arc<std::sync::Mutex<Option<crate::Scenario>>>,
 }
 
 impl MockHandle {
@@ -49,6 +50,13 @@ impl MockHandle {
     pub fn recorder(&self) -> &Recorder {
         &self.recorder
     }
+
+    /// Makes every chat and runtime request fail as `scenario` would (`Throttle`, `Unavailable`, `Timeout`, …),
+    /// whatever its model id, until called with `None`: an upstream that goes down and comes back, for tests of
+    /// fallback and target health. Scenarios that do not fail before output are ignored.
+    pub fn set_outage(&self, scenario: Option<crate::Scenario>) {
+        *self.outage.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = scenario;
+    }
 }
 
 impl Drop for MockHandle {
@@ -68,7 +76,9 @@ pub async fn spawn_on(config: MockConfig, addr: SocketAddr) -> std::io::Result<M
     let addr = listener.local_addr()?;
     let recorder = Recorder::new(config.record_limit);
     let (shutdown, mut stopped) = watch::channel(false);
-    let state = Arc::new(State { config, recorder: recorder.clone(), flaky_seen: Default::default() });
+    let outage = Arc::new(std::sync::Mutex::new(None));
+    let state =
+        Arc::new(State { config, recorder: recorder.clone(), flaky_seen: Default::default(), outage: outage.clone() });
     tokio::spawn(async move {
         let mut connections = JoinSet::new();
         loop {
@@ -94,7 +104,7 @@ pub async fn spawn_on(config: MockConfig, addr: SocketAddr) -> std::io::Result<M
         // Dropping the set aborts every connection still open.
         drop(connections);
     });
-    Ok(MockHandle { addr, recorder, shutdown })
+    Ok(MockHandle { addr, recorder, shutdown, outage })
 }
 
 struct State {
@@ -102,6 +112,8 @@ struct State {
     recorder: Recorder,
     /// Model ids of the `flaky` scenario that have failed once already.
     flaky_seen: std::sync::Mutex<std::collections::HashSet<String>>,
+    /// [`MockHandle::set_outage`].
+    outage: Arc<std::sync::Mutex<Option<crate::Scenario>>>,
 }
 
 impl State {
@@ -146,6 +158,22 @@ impl State {
                         None,
                     )
                 };
+            }
+        }
+        let outage = *self.outage.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(scenario) = outage {
+            let failed = match (&parts.method, path.as_str(), runtime) {
+                (&Method::POST, "/v1/chat/completions", _) => {
+                    openai::scenario_error(scenario, model.as_deref().unwrap_or(""))
+                }
+                (&Method::POST, _, Some((_, suffix))) => {
+                    let streams = Operation::from_path_suffix(suffix).is_some_and(|op| op.streams());
+                    bedrock::for_scenario(scenario, streams).map(|error| bedrock::error_response(&error))
+                }
+                _ => None,
+            };
+            if let Some(response) = failed {
+                return response;
             }
         }
         let openai_rejection = || openai::rejects(authorization.as_deref(), &self.config);

@@ -13,7 +13,7 @@ use bytes::Bytes;
 use http::Response;
 use serde_json::Value;
 
-pub(crate) use errors::{BedrockError, error_response};
+pub(crate) use errors::{BedrockError, error_response, for_scenario};
 
 use crate::config::{MockConfig, REJECTED_ACCESS_KEY_ID};
 use crate::http::Body;
@@ -40,7 +40,7 @@ impl Operation {
         })
     }
 
-    fn streams(self) -> bool {
+    pub(crate) fn streams(self) -> bool {
         matches!(self, Operation::InvokeStream | Operation::ConverseStream)
     }
 }
