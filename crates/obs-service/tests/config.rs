@@ -43,6 +43,11 @@ fn the_example_file_loads_with_every_section() {
     assert_eq!(config.server.api_keys.len(), 1);
     assert_eq!(config.routing.default_provider, Some("openai".to_owned()));
     assert_eq!(config.aliases.len(), 2);
+    let kinds: Vec<(&str, &str)> = config.providers.iter().map(|(name, p)| (name.as_str(), p.kind())).collect();
+    assert_eq!(kinds, [("azure", "openai"), ("bedrock-eu", "bedrock")]);
+    let groups: Vec<(&str, usize)> = config.models.groups.iter().map(|(n, g)| (n.as_str(), g.targets.len())).collect();
+    assert_eq!(groups, [("claude-fast", 2), ("gpt", 2)]);
+    assert!(obs_service::Gateway::new(config).is_ok(), "every target resolves");
 }
 
 #[test]
