@@ -7,6 +7,8 @@
 #   bash scripts/instructions.sh                 # release builds, then every path, plain and streamed
 #   N=500 bash scripts/instructions.sh           # more requests per measurement (default 300)
 #   CHUNK_MS=0 bash scripts/instructions.sh      # stream events back to back (default 3 ms apart)
+#   ROUTING=large bash scripts/instructions.sh   # the OpenAI path with 50 providers and 1,000 model groups
+#                                                # configured: a bare id, a group, an explicit provider/model id
 #   UPSTREAM=nginx bash scripts/instructions.sh  # the OpenAI path in front of a static nginx serving the emulator's
 #                                                # answer and whole transcript from files (needs nginx), as obs-bench's
 #                                                # static-upstream table: every event of a stream in one read
@@ -32,7 +34,7 @@ mock=$(sed -n 's/^listening on //p' "$work/mock.out")
 # obs-server under callgrind with its OpenAI upstream at $1.
 start_obs() {
   port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-  env API_KEY=bench-key PORT="$port" OPENAI_API_KEY=sk-bench OPENAI_BASE_URL="$1" AWS_REGION=us-east-1 \
+  env API_KEY=bench-key PORT="$port" OBS_CONFIG="${obs_config:-}" OPENAI_API_KEY=sk-bench OPENAI_BASE_URL="$1" AWS_REGION=us-east-1 \
     BEDROCK_ENDPOINT_URL="$mock" AWS_ACCESS_KEY_ID=AKIDBENCH AWS_SECRET_ACCESS_KEY=bench-secret \
     AWS_EC2_METADATA_DISABLED=true LOG_LEVEL=info \
     valgrind --tool=callgrind --callgrind-out-file="$work/cg.%p" "$bin"/obs-server >/dev/null 2>"$work/obs.err" &
@@ -106,6 +108,27 @@ CONF
     start_obs "http://127.0.0.1:$nginx_port/$mode/v1"
     measure gpt-4o "$mode"
     stop_obs
+  done
+  exit 0
+fi
+
+if [ "${ROUTING:-}" = large ]; then
+  # 48 named OpenAI-kind providers besides the built-in two, and 1,000 two-target groups over them.
+  obs_config="$work/large.toml"
+  python3 - "$mock" >"$obs_config" <<'PY'
+import sys
+mock = sys.argv[1]
+for p in range(48):
+    print(f'[providers.p{p:02}]\nkind = "openai"\nbase_url = "{mock}/v1"\napi_key = "sk-bench"\n')
+for g in range(1000):
+    strategy = ["fallback", "round_robin", "weighted", "least_busy"][g % 4]
+    print(f'[models.g{g:04}]\ntargets = ["p{g % 48:02}/gpt-4o", "openai/gpt-4o"]\nstrategy = "{strategy}"\n')
+PY
+  start_obs "$mock/v1"
+  for mode in plain stream; do
+    for model in gpt-4o g0500 p07/gpt-4o; do
+      measure "$model" "$mode"
+    done
   done
   exit 0
 fi

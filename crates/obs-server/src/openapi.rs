@@ -26,6 +26,7 @@ pub(crate) fn document() -> Value {
     };
     let mut chat_responses = json!({
         "200": {"description": "A chat completion (JSON), or server-sent events when `stream` is true. The shape follows `target_format`.",
+                "headers": {"x-obs-target": {"description": "<provider>/<model-id> that served the answer (unless server.expose_target_header is off)", "schema": {"type": "string"}}},
                 "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ChatCompletion"}},
                             "text/event-stream": {"schema": {"type": "string"}}}}
     });
@@ -52,6 +53,13 @@ pub(crate) fn document() -> Value {
                 "ChatCompletion": {"type": "object", "properties": {"id": {"type": "string"}, "object": {"type": "string"},
                     "created": {"type": "integer"}, "model": {"type": "string"}, "choices": {"type": "array", "items": {"type": "object"}},
                     "usage": {"type": "object"}}},
+                "TargetList": {"type": "object", "required": ["object", "data"], "properties": {"object": {"const": "list"}, "data": {"type": "array", "items": {"type": "object",
+                    "required": ["group", "target", "provider", "model", "weight", "healthy", "state", "consecutive_failures", "resting_seconds", "in_flight", "requests", "failures"],
+                    "properties": {"group": {"type": "string"}, "target": {"type": "string", "description": "<provider>/<model-id>"},
+                        "provider": {"type": "string"}, "model": {"type": "string"}, "weight": {"type": "integer", "minimum": 1},
+                        "healthy": {"type": "boolean"}, "state": {"type": "string", "enum": ["healthy", "resting", "probing"]},
+                        "consecutive_failures": {"type": "integer"}, "resting_seconds": {"type": "number"},
+                        "in_flight": {"type": "integer"}, "requests": {"type": "integer"}, "failures": {"type": "integer"}}}}}},
                 "ModelList": {"type": "object", "properties": {"object": {"const": "list"}, "data": {"type": "array", "items": {"type": "object",
                     "properties": {"id": {"type": "string"}, "object": {"const": "model"}, "created": {"type": "integer"}, "owned_by": {"type": "string"}}}}}}
             }
@@ -66,6 +74,9 @@ pub(crate) fn document() -> Value {
             "/v1/models": {"get": {"summary": "List models", "security": [{"bearer": []}, {"apiKey": []}],
                 "responses": {"200": {"description": "Models", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ModelList"}}}},
                               "401": {"description": "Not authenticated"}, "502": {"description": "Every model source failed"}}}},
+            "/obs/targets": {"get": {"summary": "Model-group targets: health and load", "security": [{"bearer": []}, {"apiKey": []}],
+                "responses": {"200": {"description": "Every group target, by group then target order", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/TargetList"}}}},
+                              "401": {"description": "Not authenticated", "content": {"application/json": {"schema": error}}}}}},
             "/health": {"get": {"summary": "Liveness", "responses": {"200": {"description": "{\"status\":\"ok\"}"}}}},
             "/v1/chat/completions/health": {"get": {"summary": "Chat endpoint health", "responses": {"200": {"description": "Status, timestamp, version, formats"}}}},
             "/metrics": {"get": {"summary": "Prometheus metrics", "responses": {"200": {"description": "Prometheus text format"}}}}
