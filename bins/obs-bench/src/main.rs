@@ -7,6 +7,7 @@ mod floor;
 mod load;
 mod nginx;
 mod procs;
+mod routing;
 mod sdk;
 mod wrk;
 
@@ -44,6 +45,9 @@ struct Args {
     /// Only the static-nginx table (when nginx and wrk are installed).
     #[arg(long)]
     nginx_only: bool,
+    /// Only the routing-cost table: today's configuration vs 50 providers and 1,000 model groups.
+    #[arg(long)]
+    routing_only: bool,
     /// Internal: run as the floor proxy in front of this upstream (the harness starts itself this way).
     #[arg(long, hide = true)]
     floor_proxy: Option<String>,
@@ -135,6 +139,9 @@ async fn bench(args: Args) -> anyhow::Result<()> {
     let mock = procs::mock(&args.mock_bin, &["--chunks", &chunks])?;
     if args.nginx_only {
         return nginx_table(&args, &mock.base).await;
+    }
+    if args.routing_only {
+        return routing::table(&args.obs_bin, &mock.base, args.requests, args.seconds).await;
     }
     let obs = procs::obs(&args.obs_bin, &mock.base)?;
     let floor = procs::floor(&mock.base)?;

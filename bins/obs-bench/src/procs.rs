@@ -78,9 +78,15 @@ pub fn obs_env(mock_base: &str, port: u16) -> Vec<(&'static str, String)> {
 
 /// Starts obs-server (logs to /dev/null: one INFO line per request is still formatted and written).
 pub fn obs(binary: &str, mock_base: &str) -> anyhow::Result<Proc> {
+    obs_with(binary, mock_base, &[])
+}
+
+/// Starts obs-server with extra environment (`OBS_CONFIG`, …).
+pub fn obs_with(binary: &str, mock_base: &str, extra: &[(&str, String)]) -> anyhow::Result<Proc> {
     let port = free_port()?;
     let child = Command::new(binary)
         .envs(obs_env(mock_base, port))
+        .envs(extra.iter().map(|(k, v)| (*k, v.as_str())))
         .env_remove("RUST_LOG")
         .stdout(Stdio::null())
         .stderr(Stdio::null())

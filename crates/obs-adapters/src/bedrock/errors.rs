@@ -29,27 +29,22 @@ where
             ErrorCode::UpstreamAuthenticationError,
             "No usable AWS credentials: the gateway could not sign the Bedrock request.",
         ),
+        // The client reads one sentence; the cause (addresses, OS errors) is in the WARN line above.
         SdkError::DispatchFailure(failure) if failure.is_io() => {
-            Error::new(ErrorCode::UpstreamUnreachable, format!("Could not connect to Bedrock: {}", root_cause(error)))
+            Error::new(ErrorCode::UpstreamUnreachable, "Could not connect to Bedrock.")
         }
-        SdkError::DispatchFailure(_) => {
-            Error::new(ErrorCode::UpstreamUnreachable, format!("Could not reach Bedrock: {}", root_cause(error)))
-        }
-        _ => Error::new(ErrorCode::UpstreamError, format!("Bedrock's answer could not be read: {}", root_cause(error))),
+        SdkError::DispatchFailure(_) => Error::new(ErrorCode::UpstreamUnreachable, "Could not reach Bedrock."),
+        SdkError::ResponseError(_) => Error::new(
+            ErrorCode::UpstreamError,
+            "Bedrock closed the connection before the answer was complete, or sent an answer obs cannot read.",
+        ),
+        _ => Error::new(ErrorCode::UpstreamError, "Bedrock's answer could not be read."),
     }
 }
 
 fn mentions_credentials(detail: &str) -> bool {
     let lower = detail.to_ascii_lowercase();
     lower.contains("credential") || lower.contains("no identity") || lower.contains("identity resolver")
-}
-
-fn root_cause(error: &dyn std::error::Error) -> String {
-    let mut cause: &dyn std::error::Error = error;
-    while let Some(next) = cause.source() {
-        cause = next;
-    }
-    cause.to_string()
 }
 
 /// Maps a Bedrock error code (`ThrottlingException`, or the lower-camel member name of an exception frame).

@@ -13,20 +13,16 @@ pub(super) fn idle_timeout() -> Error {
     Error::new(ErrorCode::UpstreamTimeout, "The upstream stopped sending in the middle of the answer.")
 }
 
-/// A transport failure (reqwest errors name the URL, never headers, so no key can leak).
+/// A transport failure. The client reads one sentence naming what failed; the error chain (which names the URL,
+/// the address and the OS error, never a header) goes to the log only.
 pub(super) fn transport(error: reqwest::Error) -> Error {
+    tracing::warn!(error = %source_chain(&error), "upstream transport failure");
     if error.is_timeout() {
         Error::new(ErrorCode::UpstreamTimeout, "The upstream did not answer in time.")
     } else if error.is_connect() {
-        Error::new(
-            ErrorCode::UpstreamUnreachable,
-            format!("Could not connect to the upstream: {}.", source_chain(&error)),
-        )
+        Error::new(ErrorCode::UpstreamUnreachable, "Could not connect to the upstream.")
     } else {
-        Error::new(
-            ErrorCode::UpstreamError,
-            format!("The connection to the upstream failed: {}.", source_chain(&error)),
-        )
+        Error::new(ErrorCode::UpstreamError, "The upstream closed the connection before the answer was complete.")
     }
 }
 

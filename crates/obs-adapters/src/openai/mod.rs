@@ -128,7 +128,8 @@ impl OpenAiAdapter {
 /// `base` with `path` appended to its path; the base URL's query (Azure's `api-version`) kept on every request.
 fn endpoint(base: &str, path: &str) -> Result<reqwest::Url, Error> {
     let mut url = reqwest::Url::parse(base).map_err(|e| {
-        invalid_config(format!("The base URL '{}' is not a valid URL: {e}.", base.split('?').next().unwrap_or(base)))
+        tracing::warn!(error = %e, "an OpenAI-compatible provider's base URL does not parse");
+        invalid_config("The provider's base URL is not a valid URL.")
     })?;
     let joined = format!("{}/{path}", url.path().trim_end_matches('/'));
     url.set_path(&joined);
