@@ -71,6 +71,8 @@ pub enum ErrorCode {
     MethodNotAllowed,
     /// Body over the size limit.
     RequestTooLarge,
+    /// The request (its body) did not arrive in time.
+    RequestTimeout,
     /// Upstream throttling.
     RateLimitExceeded,
     /// A bug in obs.
@@ -106,6 +108,7 @@ impl ErrorCode {
             ErrorCode::NotFound => "not_found",
             ErrorCode::MethodNotAllowed => "method_not_allowed",
             ErrorCode::RequestTooLarge => "request_too_large",
+            ErrorCode::RequestTimeout => "request_timeout",
             ErrorCode::RateLimitExceeded => "rate_limit_exceeded",
             ErrorCode::InternalError => "internal_error",
             ErrorCode::UpstreamError => "upstream_error",
@@ -142,6 +145,7 @@ impl ErrorCode {
             ErrorCode::UpstreamAccessDenied => 403,
             ErrorCode::ModelNotFound | ErrorCode::NotFound => 404,
             ErrorCode::MethodNotAllowed => 405,
+            ErrorCode::RequestTimeout => 408,
             ErrorCode::RequestTooLarge => 413,
             ErrorCode::RateLimitExceeded => 429,
             ErrorCode::InternalError => 500,
@@ -152,7 +156,7 @@ impl ErrorCode {
     }
 
     /// Every code, for exhaustive tests and documentation.
-    pub const ALL: [ErrorCode; 22] = [
+    pub const ALL: [ErrorCode; 23] = [
         ErrorCode::InvalidJson,
         ErrorCode::InvalidBody,
         ErrorCode::UnsupportedFormat,
@@ -168,6 +172,7 @@ impl ErrorCode {
         ErrorCode::NotFound,
         ErrorCode::MethodNotAllowed,
         ErrorCode::RequestTooLarge,
+        ErrorCode::RequestTimeout,
         ErrorCode::RateLimitExceeded,
         ErrorCode::InternalError,
         ErrorCode::UpstreamError,

@@ -10,6 +10,28 @@ use crate::auth::Auth;
 use crate::cors::Cors;
 use crate::metrics::Metrics;
 
+/// Limits on clients' connections and request bodies (`[server]`).
+#[derive(Debug, Clone)]
+pub(crate) struct Limits {
+    pub(crate) max_connections: usize,
+    pub(crate) header_timeout: Duration,
+    pub(crate) body_timeout: Duration,
+    pub(crate) min_body_rate: u64,
+    pub(crate) http2_keep_alive: Duration,
+}
+
+impl From<&obs_service::config::ServerConfig> for Limits {
+    fn from(server: &obs_service::config::ServerConfig) -> Self {
+        Limits {
+            max_connections: server.max_connections,
+            header_timeout: Duration::from_secs(server.header_timeout_seconds),
+            body_timeout: Duration::from_secs(server.body_timeout_seconds),
+            min_body_rate: server.min_body_bytes_per_second,
+            http2_keep_alive: Duration::from_secs(server.http2_keep_alive_seconds),
+        }
+    }
+}
+
 pub(crate) struct App {
     pub(crate) gateway: Arc<Gateway>,
     pub(crate) auth: Auth,
@@ -17,6 +39,7 @@ pub(crate) struct App {
     /// Send `x-obs-target` with answers (`server.expose_target_header`).
     pub(crate) expose_target: bool,
     pub(crate) body_limit: usize,
+    pub(crate) limits: Limits,
     pub(crate) keep_alive: Duration,
     pub(crate) cors: Cors,
     pub(crate) limiter: Option<Arc<Semaphore>>,

@@ -4,9 +4,7 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use bytes::Bytes;
 use http::{HeaderValue, Request, Response, StatusCode};
-use http_body_util::{BodyExt, Limited};
 use hyper::body::Incoming;
 use obs_convert::ingress::parse_chat_request;
 use obs_convert::stream::encoder_for;
@@ -23,7 +21,7 @@ use obs_models::Error;
 
 use crate::errors::error_response;
 use crate::observe::RequestLog;
-use crate::sse;
+use crate::{request_body, sse};
 
 enum Outcome {
     Whole(Response<Body>, Served),
@@ -85,7 +83,7 @@ async fn run(app: &Arc<App>, request: Request<Incoming>, log: &mut RequestLog) -
         log.permit = Some(permit);
     }
     let (parts, body) = request.into_parts();
-    let body = read_body(&parts.headers, body, app.body_limit).await?;
+    let body = request_body::read(&parts.headers, body, app.body_limit, &app.limits).await?;
 
     let started = Instant::now();
     let (format, chat) = parse_chat_request(&body)?;
@@ -144,23 +142,6 @@ fn answer_in(
 fn upstream_failed(app: &App, error: obs_service::Error) -> Error {
     app.metrics.upstream_error(error.code.as_str());
     error
-}
-
-/// Reads the body, refusing more than `limit` bytes (413) — by `content-length` before reading when it is sent.
-async fn read_body(headers: &http::HeaderMap, body: Incoming, limit: usize) -> Result<Bytes, Error> {
-    let too_large = || {
-        Error::new(ErrorCode::RequestTooLarge, format!("The request body is larger than the limit of {limit} bytes."))
-    };
-    let declared =
-        headers.get(http::header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|len| len > limit as u64) {
-        return Err(too_large());
-    }
-    match Limited::new(body, limit).collect().await {
-        Ok(collected) => Ok(collected.to_bytes()),
-        Err(error) if error.downcast_ref::<http_body_util::LengthLimitError>().is_some() => Err(too_large()),
-        Err(_) => Err(Error::new(ErrorCode::InvalidBody, "The request body could not be read.")),
-    }
 }
 
 /// The percent-decoded value of `key` in a query string.

@@ -13,6 +13,7 @@ mod app;
 mod auth;
 mod body;
 mod chat;
+mod connections;
 mod cors;
 #[cfg(feature = "demo")]
 mod demo;
@@ -22,6 +23,7 @@ mod logging;
 mod metrics;
 mod observe;
 mod openapi;
+mod request_body;
 mod router;
 mod server;
 mod sse;

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use hyper_util::server::graceful::GracefulShutdown;
 #[cfg(feature = "demo")]
@@ -17,8 +17,9 @@ use tokio::net::TcpListener;
 use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinHandle;
 
-use crate::app::App;
+use crate::app::{App, Limits};
 use crate::auth::Auth;
+use crate::connections::{AcceptBackoff, Admission, ConnectionLimits};
 use crate::cors::Cors;
 #[cfg(feature = "demo")]
 use crate::demo;
@@ -170,6 +171,7 @@ pub async fn start(options: ServeOptions) -> Result<RunningServer, ServerError> 
         metrics: Arc::new(Metrics::new(gateway.clone())),
         expose_target,
         body_limit: config.server.body_limit_bytes,
+        limits: Limits::from(&config.server),
         keep_alive: Duration::from_secs(config.server.keep_alive_seconds),
         cors: Cors::new(config.server.cors_origins.clone()),
         limiter: (config.server.max_concurrent_requests > 0)
@@ -203,6 +205,7 @@ fn metrics_only(app: Arc<App>) -> Arc<App> {
         metrics: app.metrics.clone(),
         expose_target: false,
         body_limit: 0,
+        limits: app.limits.clone(),
         keep_alive: app.keep_alive,
         cors: Cors::new(Vec::new()),
         limiter: None,
@@ -212,26 +215,72 @@ fn metrics_only(app: Arc<App>) -> Arc<App> {
     })
 }
 
+/// Per-connection protocol settings: header and keep-alive timeouts (hyper's timer), HTTP/2 pings, HTTP/2 header
+/// limits matching HTTP/1.1's. `one_request` builds the overflow's builder (no keep-alive).
+fn connection_builder(app: &App, one_request: bool) -> auto::Builder<TokioExecutor> {
+    let mut builder = auto::Builder::new(TokioExecutor::new());
+    builder.http1().timer(TokioTimer::new()).header_read_timeout(app.limits.header_timeout).keep_alive(!one_request);
+    builder
+        .http2()
+        .timer(TokioTimer::new())
+        .keep_alive_interval(app.limits.http2_keep_alive)
+        .keep_alive_timeout(app.limits.http2_keep_alive)
+        // hyper's HTTP/1.1 reader refuses heads over ~400 KiB and 100 headers; HTTP/2's default list is 16 MiB.
+        .max_header_list_size(HTTP2_MAX_HEADER_LIST);
+    builder
+}
+
+/// The largest header block an HTTP/2 client may send, as HTTP/1.1's read buffer allows.
+const HTTP2_MAX_HEADER_LIST: u32 = 400 * 1024;
+
 async fn accept(listener: TcpListener, app: Arc<App>, mut stopped: watch::Receiver<bool>, grace: Duration) {
     let graceful = GracefulShutdown::new();
-    let builder = auto::Builder::new(TokioExecutor::new());
+    let builder = connection_builder(&app, false);
+    let overflow_builder = connection_builder(&app, true);
+    let limits = ConnectionLimits::new(app.limits.max_connections);
+    let mut backoff = AcceptBackoff::new();
+    tracing::debug!(max_connections = limits.max, "connection limits");
     loop {
-        tokio::select! {
-            accepted = listener.accept() => {
-                let Ok((stream, _)) = accepted else { continue };
-                let _ = stream.set_nodelay(true);
-                let app = app.clone();
-                let service = hyper::service::service_fn(move |request| {
-                    let app = app.clone();
-                    async move { Ok::<_, Infallible>(router::handle(app, request).await) }
-                });
-                let connection = graceful.watch(builder.serve_connection(TokioIo::new(stream), service).into_owned());
-                tokio::spawn(async move {
-                    let _ = connection.await;
-                });
-            }
+        let admission = tokio::select! {
+            admission = limits.admit() => admission,
             _ = stopped.changed() => break,
-        }
+        };
+        let accepted = tokio::select! {
+            accepted = listener.accept() => accepted,
+            _ = stopped.changed() => break,
+        };
+        let stream = match accepted {
+            Ok((stream, _)) => {
+                backoff.succeeded();
+                stream
+            }
+            Err(error) => {
+                drop(admission);
+                backoff.failed(&error).await;
+                continue;
+            }
+        };
+        let _ = stream.set_nodelay(true);
+        let handler = app.clone();
+        let service = hyper::service::service_fn(move |request| {
+            let app = handler.clone();
+            async move { Ok::<_, Infallible>(router::handle(app, request).await) }
+        });
+        let (builder, permit) = match admission {
+            Admission::Normal(permit) => (builder.clone(), permit),
+            Admission::Overflow(permit) => (overflow_builder.clone(), permit),
+        };
+        let watcher = graceful.watcher();
+        let header_timeout = app.limits.header_timeout;
+        tokio::spawn(async move {
+            // hyper's header timer starts once it reads a request; the protocol sniffing before the first one has
+            // none. A client that connects and never sends is held to the same limit here.
+            let mut first = [0u8; 1];
+            if let Ok(Ok(1..)) = tokio::time::timeout(header_timeout, stream.peek(&mut first)).await {
+                let _ = watcher.watch(builder.serve_connection(TokioIo::new(stream), service).into_owned()).await;
+            }
+            drop(permit);
+        });
     }
     drop(listener);
     tracing::info!(grace_seconds = grace.as_secs(), "shutting down: draining in-flight requests");

@@ -10,7 +10,8 @@ use prometheus_client::encoding::{DescriptorEncoder, EncodeMetric};
 use prometheus_client::metrics::counter::ConstCounter;
 use prometheus_client::metrics::gauge::ConstGauge;
 
-/// (name, help, value of one target).
+/// (name, help, value of one target). The help ends with a full stop, as the registry adds one to every other
+/// family's.
 type Family<N> = (&'static str, &'static str, fn(&TargetStatus) -> N);
 
 #[derive(Debug)]
@@ -25,10 +26,10 @@ impl Collector for TargetMetrics {
         let labels: Vec<[(&str, &str); 2]> =
             targets.iter().map(|t| [("group", t.group.as_str()), ("target", t.target.as_str())]).collect();
         let gauges: [Family<i64>; 2] = [
-            ("target_healthy", "1 while a group's target serves, 0 while it rests after failures", |t| {
+            ("target_healthy", "1 while a group's target serves, 0 while it rests after failures.", |t| {
                 i64::from(t.health.healthy)
             }),
-            ("target_in_flight", "Requests in flight on a group's target", |t| {
+            ("target_in_flight", "Requests in flight on a group's target.", |t| {
                 i64::try_from(t.in_flight).unwrap_or(i64::MAX)
             }),
         ];
@@ -39,8 +40,8 @@ impl Collector for TargetMetrics {
             }
         }
         let counters: [Family<u64>; 2] = [
-            ("target_requests", "Attempts sent to a group's target", |t| t.requests),
-            ("target_failures", "Attempts on a group's target that failed in a way another target might not", |t| {
+            ("target_requests", "Attempts sent to a group's target.", |t| t.requests),
+            ("target_failures", "Attempts on a group's target that failed in a way another target might not.", |t| {
                 t.failures
             }),
         ];

@@ -94,7 +94,10 @@ async fn openapi_and_swagger_ui_are_served_without_auth() {
     assert_eq!(status, 200);
     assert_eq!(document["openapi"], "3.1.0");
     let paths: Vec<&String> = document["paths"].as_object().unwrap().keys().collect();
-    assert_eq!(paths, ["/v1/chat/completions", "/v1/models", "/health", "/v1/chat/completions/health", "/metrics"]);
+    assert_eq!(
+        paths,
+        ["/v1/chat/completions", "/v1/models", "/obs/targets", "/health", "/v1/chat/completions/health", "/metrics"]
+    );
     assert_eq!(
         document["paths"]["/v1/chat/completions"]["post"]["responses"]["429"]["content"]["application/json"]["schema"],
         json!({"$ref":"#/components/schemas/Error"})

@@ -101,6 +101,15 @@ impl Config {
         if self.server.body_limit_bytes == 0 {
             return Err(ConfigError::new("server.body_limit_bytes", "must be at least 1"));
         }
+        for (key, seconds) in [
+            ("server.header_timeout_seconds", self.server.header_timeout_seconds),
+            ("server.body_timeout_seconds", self.server.body_timeout_seconds),
+            ("server.http2_keep_alive_seconds", self.server.http2_keep_alive_seconds),
+        ] {
+            if seconds == 0 || seconds > 86_400 {
+                return Err(ConfigError::new(key, "must be between 1 and 86400 seconds"));
+            }
+        }
         if self.server.keep_alive_seconds == 0 {
             return Err(ConfigError::new("server.keep_alive_seconds", "must be at least 1"));
         }

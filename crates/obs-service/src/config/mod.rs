@@ -72,6 +72,19 @@ pub struct ServerConfig {
     pub metrics_addr: Option<String>,
     /// Send `x-obs-target: <provider>/<model-id>` with every answer, naming who served it.
     pub expose_target_header: bool,
+    /// Most client connections open at once (0 = half the descriptor limit, the rest left for upstream sockets).
+    /// Beyond it a small overflow is served one request each and closed; beyond that, connections wait in the
+    /// listen backlog.
+    pub max_connections: usize,
+    /// Seconds a connection may take to send a request's headers — counted from when it is ready for one, so it
+    /// also closes keep-alive connections idle that long.
+    pub header_timeout_seconds: u64,
+    /// Seconds a request body gets before `min_body_bytes_per_second` starts to count against it.
+    pub body_timeout_seconds: u64,
+    /// The slowest body accepted after the first `body_timeout_seconds`, in bytes per second.
+    pub min_body_bytes_per_second: u64,
+    /// Seconds between HTTP/2 keep-alive pings (a peer that does not answer one in as long is dropped).
+    pub http2_keep_alive_seconds: u64,
 }
 
 impl Default for ServerConfig {
@@ -87,6 +100,11 @@ impl Default for ServerConfig {
             cors_origins: Vec::new(),
             metrics_addr: None,
             expose_target_header: true,
+            max_connections: 0,
+            header_timeout_seconds: 10,
+            body_timeout_seconds: 10,
+            min_body_bytes_per_second: 16 * 1024,
+            http2_keep_alive_seconds: 20,
         }
     }
 }

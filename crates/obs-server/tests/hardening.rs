@@ -1,0 +1,147 @@
+//! Hostile and slow clients over a real listener: slow headers, trickled bodies, idle keep-alive connections, a
+//! connection cap filled with idle sockets, and transport failures that must not reach clients in detail.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::{chat, start, status_json};
+use pretty_assertions::assert_eq;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+/// Reads until the peer closes (or `limit` passes); what it sent and whether it closed.
+async fn read_until_closed(stream: &mut TcpStream, limit: Duration) -> (String, bool) {
+    let mut received = Vec::new();
+    let mut buffer = [0u8; 4096];
+    let deadline = Instant::now() + limit;
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match tokio::time::timeout(left, stream.read(&mut buffer)).await {
+            Err(_) => return (String::from_utf8_lossy(&received).into_owned(), false),
+            Ok(Ok(0) | Err(_)) => return (String::from_utf8_lossy(&received).into_owned(), true),
+            Ok(Ok(n)) => received.extend_from_slice(&buffer[..n]),
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_header_sent_slowly_is_cut_off_at_the_header_timeout() {
+    let server = start(|config| config.server.header_timeout_seconds = 1).await;
+    let mut stream = TcpStream::connect(server.server.local_addr()).await.unwrap();
+    let started = Instant::now();
+    // One byte every 300 ms: the head never completes within the second it has.
+    for byte in b"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\n" {
+        if stream.write_all(&[*byte]).await.is_err() {
+            break;
+        }
+        if started.elapsed() > Duration::from_secs(3) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    let (_, closed) = read_until_closed(&mut stream, Duration::from_secs(3)).await;
+    assert!(closed, "the connection is closed");
+    let lasted = started.elapsed();
+    assert!(lasted < Duration::from_secs(4), "closed after {lasted:?}");
+}
+
+#[tokio::test]
+async fn an_idle_keep_alive_connection_is_closed_and_a_silent_one_too() {
+    let server = start(|config| config.server.header_timeout_seconds = 1).await;
+    // A request, then silence: the keep-alive connection is closed once the timeout passes.
+    let mut stream = TcpStream::connect(server.server.local_addr()).await.unwrap();
+    stream.write_all(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n").await.unwrap();
+    let started = Instant::now();
+    let (text, closed) = read_until_closed(&mut stream, Duration::from_secs(4)).await;
+    assert!(text.starts_with("HTTP/1.1 200 OK"), "{text}");
+    assert!(text.ends_with("{\"status\":\"ok\"}"), "{text}");
+    assert!(
+        closed && started.elapsed() < Duration::from_secs(3),
+        "idle connection closed after {:?}",
+        started.elapsed()
+    );
+    // A connection that never sends anything is closed as well.
+    let mut silent = TcpStream::connect(server.server.local_addr()).await.unwrap();
+    let (text, closed) = read_until_closed(&mut silent, Duration::from_secs(4)).await;
+    assert!(closed, "silent connection closed");
+    assert_eq!(text, "", "nothing is sent to a client that never asked");
+}
+
+#[tokio::test]
+async fn a_body_trickled_against_its_length_gets_408() {
+    let server = start(|config| {
+        config.server.body_timeout_seconds = 1;
+        config.server.min_body_bytes_per_second = 1024;
+    })
+    .await;
+    let mut stream = TcpStream::connect(server.server.local_addr()).await.unwrap();
+    let head = format!(
+        "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {}\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n",
+        common::KEY
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    let started = Instant::now();
+    let writer = async {
+        for _ in 0..40 {
+            if stream.write_all(b"          ").await.is_err() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    };
+    writer.await;
+    let (text, _) = read_until_closed(&mut stream, Duration::from_secs(3)).await;
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or_else(|| panic!("no answer: {text:?}"));
+    assert!(head.starts_with("HTTP/1.1 408"), "{head}");
+    let body: serde_json::Value = serde_json::from_str(body.trim()).unwrap();
+    assert_eq!(
+        body,
+        serde_json::json!({"error":{"message":"The request body arrived too slowly.","type":"invalid_request_error","param":null,"code":"request_timeout"}})
+    );
+    assert!(started.elapsed() < Duration::from_secs(4), "{:?}", started.elapsed());
+}
+
+#[tokio::test]
+async fn health_answers_while_idle_connections_hold_the_cap() {
+    // A cap of 16 connections (and an overflow of 8) filled by sockets that never send a byte.
+    let server = start(|config| {
+        config.server.max_connections = 16;
+        config.server.header_timeout_seconds = 30;
+    })
+    .await;
+    let addr = server.server.local_addr();
+    let mut idle = Vec::new();
+    for _ in 0..16 {
+        idle.push(TcpStream::connect(addr).await.unwrap());
+    }
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    for _ in 0..5 {
+        let started = Instant::now();
+        let response = reqwest::get(format!("{}/health", server.base)).await.unwrap();
+        assert_eq!(response.status(), 200);
+        assert_eq!(response.headers().get("connection").and_then(|v| v.to_str().ok()), Some("close"));
+        assert!(started.elapsed() < Duration::from_millis(500), "{:?}", started.elapsed());
+    }
+    drop(idle);
+}
+
+#[tokio::test]
+async fn unreachable_upstreams_are_named_in_one_sentence_without_addresses() {
+    let server = start(|config| {
+        let down = obs_service::config::OpenAiSection {
+            base_url: "http://127.0.0.1:1/v1".to_owned(),
+            api_key: Some(secrecy::SecretString::from("sk-test".to_owned())),
+            ..Default::default()
+        };
+        config.providers.insert("down".to_owned(), obs_service::config::ProviderConfig::OpenAi(down));
+    })
+    .await;
+    let (status, body) = status_json(server.post("/v1/chat/completions", &chat("down/gpt-4o")).await).await;
+    assert_eq!(status, 502);
+    assert_eq!(
+        body,
+        serde_json::json!({"error":{"message":"Could not connect to the upstream.","type":"api_error","param":null,"code":"upstream_unreachable"}})
+    );
+}
