@@ -20,8 +20,8 @@ struct Args {
     /// Listen port (overrides PORT and server.port).
     #[arg(long)]
     port: Option<u16>,
-    /// Configuration file (default: OBS_CONFIG, else ./obs.toml if present).
-    #[arg(long, env = "OBS_CONFIG")]
+    /// Configuration file (default: $OBS_CONFIG when set and not empty, else ./obs.toml if present).
+    #[arg(long)]
     config: Option<PathBuf>,
     /// Emulate OpenAI and Bedrock in-process: real answers, no keys, no network.
     #[arg(long)]

@@ -37,8 +37,8 @@ pub struct ServeArgs {
     /// Listen port (default 8000, or PORT).
     #[arg(long)]
     pub port: Option<u16>,
-    /// Configuration file (default: OBS_CONFIG, else ./obs.toml if present).
-    #[arg(long, env = "OBS_CONFIG")]
+    /// Configuration file (default: $OBS_CONFIG when set and not empty, else ./obs.toml if present).
+    #[arg(long)]
     pub config: Option<PathBuf>,
     /// Emulate OpenAI and Bedrock in-process: real answers, no keys, no network.
     #[arg(long)]

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use http::{HeaderValue, Request, Response, StatusCode};
+use http::{HeaderName, HeaderValue, Request, Response, StatusCode};
 use hyper::body::Incoming;
 use obs_convert::ingress::parse_chat_request;
 use obs_convert::stream::encoder_for;
@@ -59,12 +59,12 @@ pub(crate) async fn handle(
     }
 }
 
-const X_OBS_TARGET: &str = "x-obs-target";
+const X_OBS_TARGET: HeaderName = HeaderName::from_static("x-obs-target");
 
 /// Logs who served the answer; the `x-obs-target` value naming it, unless `server.expose_target_header` is off.
 fn name_target(app: &App, served: &Served, log: &mut RequestLog) -> Option<HeaderValue> {
     let target = served.target();
-    let header = if app.expose_target { HeaderValue::from_str(&target).ok() } else { None };
+    let header = if app.expose_target { HeaderValue::try_from(target.as_bytes()).ok() } else { None };
     log.provider = Some(served.provider.clone());
     log.target = Some(target);
     header

@@ -5,6 +5,7 @@
 use std::time::Instant;
 
 use bytes::{Bytes, BytesMut};
+use futures::FutureExt;
 use http_body_util::BodyExt;
 use hyper::body::Incoming;
 use obs_models::Error;
@@ -35,8 +36,15 @@ pub(crate) async fn read(
         // The allowance grows with what has arrived: a large body at a fair pace is never cut off.
         let allowance =
             limits.body_timeout + std::time::Duration::from_secs(received as u64 / limits.min_body_rate.max(1));
-        let Some(remaining) = allowance.checked_sub(started.elapsed()) else { return Err(too_slow()) };
-        let frame = match tokio::time::timeout(remaining, body.frame()).await {
+        // A frame already buffered needs no timer: most bodies arrive with their head.
+        let next = match body.frame().now_or_never() {
+            Some(frame) => Ok(frame),
+            None => {
+                let Some(remaining) = allowance.checked_sub(started.elapsed()) else { return Err(too_slow()) };
+                tokio::time::timeout(remaining, body.frame()).await
+            }
+        };
+        let frame = match next {
             Err(_) => return Err(too_slow()),
             Ok(None) => break,
             Ok(Some(Err(_))) => return Err(Error::new(ErrorCode::InvalidBody, "The request body could not be read.")),
