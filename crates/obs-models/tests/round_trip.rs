@@ -162,6 +162,7 @@ fn every_error_code_has_the_contract_status_and_type() {
         ("not_found", 404, "invalid_request_error"),
         ("method_not_allowed", 405, "invalid_request_error"),
         ("request_too_large", 413, "invalid_request_error"),
+        ("request_timeout", 408, "invalid_request_error"),
         ("rate_limit_exceeded", 429, "rate_limit_error"),
         ("internal_error", 500, "api_error"),
         ("upstream_error", 502, "api_error"),

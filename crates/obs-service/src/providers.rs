@@ -71,9 +71,9 @@ impl ProviderSlot {
         let _ = self.adapter.set(Ok(adapter));
     }
 
-    /// Whether the adapter exists yet.
+    /// Whether the adapter exists yet (a provider whose configuration failed to build has none).
     pub(crate) fn built(&self) -> bool {
-        self.adapter.initialized()
+        matches!(self.adapter.get(), Some(Ok(_)))
     }
 
     /// The adapter, built on first use.

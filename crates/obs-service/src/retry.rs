@@ -47,9 +47,15 @@ impl RetryPolicy {
     }
 }
 
-/// `retry-after` in seconds (HTTP dates are rare from LLM APIs and are not waited for).
+/// `retry-after` in seconds (HTTP dates are rare from LLM APIs and are not waited for). The upstream writes it:
+/// a number too large for a `Duration` is "longer than any backoff", not a panic.
 fn parse_retry_after(value: &str) -> Option<Duration> {
-    value.trim().parse::<f64>().ok().filter(|s| s.is_finite() && *s >= 0.0).map(Duration::from_secs_f64)
+    value
+        .trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|s| s.is_finite() && *s >= 0.0)
+        .map(|s| Duration::try_from_secs_f64(s).unwrap_or(Duration::MAX))
 }
 
 #[cfg(test)]
@@ -83,5 +89,7 @@ mod tests {
         assert!(policy().delay(0, &error).unwrap() >= Duration::from_secs(1));
         error.retry_after = Some("30".into());
         assert_eq!(policy().delay(0, &error), None);
+        error.retry_after = Some("1e300".into());
+        assert_eq!(policy().delay(0, &error), None, "too large for a Duration: not waited for, no panic");
     }
 }

@@ -80,9 +80,19 @@ impl Config {
     pub fn from_toml(text: &str) -> Result<Config, ConfigError> {
         toml::from_str(text).map_err(|e| {
             let message = e.message().trim().to_owned();
+            // obs's own messages name their key ("providers.x.kind: …"), but toml gives them the span of the whole
+            // section (`[providers]` or `[models]`, at its first table): point at that key's own table instead.
+            let named = message.split_once(": ").map(|(head, _)| head).filter(|head| !head.contains(' '));
             let location = e.span().map(|span| {
-                let line = text[..span.start.min(text.len())].matches('\n').count() + 1;
-                format!(" (line {line})")
+                let start = named.and_then(|key| header_of(text, key)).unwrap_or(span.start.min(text.len()));
+                let line = text[..start].matches('\n').count() + 1;
+                // toml's own messages ("duplicate key", "invalid type: …") do not say which key: a one-line span's
+                // header or key does (never its value, which may be a secret).
+                let one_line = text.get(span).is_some_and(|spanned| !spanned.contains('\n'));
+                match named_on_line(text, start).filter(|_| one_line && named.is_none()) {
+                    Some(name) => format!(" (line {line}, at `{name}`)"),
+                    None => format!(" (line {line})"),
+                }
             });
             ConfigError::new("config file", format!("{message}{}", location.unwrap_or_default()))
         })
@@ -131,12 +141,7 @@ impl Config {
         for (name, provider) in &self.providers {
             let key = format!("providers.{name}");
             if name == OPENAI || name == BEDROCK {
-                return Err(ConfigError::new(
-                    key,
-                    format!(
-                        "the name '{name}' is the built-in provider of [{name}] and its environment variables; give this provider another name"
-                    ),
-                ));
+                return Err(super::builtin_name_taken(name));
             }
             if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b)) {
                 return Err(ConfigError::new(key, "a provider name is letters, digits, '-', '_' and '.'"));
@@ -265,6 +270,35 @@ fn validate_timeouts(key: &str, timeouts: &TimeoutsSection) -> Result<(), Config
         }
     }
     Ok(())
+}
+
+/// Where the table of `key` (`providers.x.kind` → `[providers.x]`) or of its nearest parent is written, if as a
+/// plain `[a.b]` header.
+fn header_of(text: &str, key: &str) -> Option<usize> {
+    let mut prefix = key;
+    loop {
+        let header = format!("[{prefix}]");
+        let mut offset = 0;
+        for line in text.split_inclusive('\n') {
+            if line.trim_start().starts_with(&header) {
+                return Some(offset);
+            }
+            offset += line.len();
+        }
+        prefix = prefix.rsplit_once('.')?.0;
+    }
+}
+
+/// The table header (`[a.b]`, `[[a]]`) or the key (`a.b =`) written on the line holding byte `at`.
+fn named_on_line(text: &str, at: usize) -> Option<&str> {
+    let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+    let line = text[line_start..].lines().next()?.trim();
+    if line.starts_with('[') {
+        let end = line.find(']')?;
+        let end = if line[end + 1..].starts_with(']') { end + 2 } else { end + 1 };
+        return Some(&line[..end]);
+    }
+    line.split_once('=').map(|(key, _)| key.trim()).filter(|key| !key.is_empty())
 }
 
 fn is_http_url(url: &str) -> bool {

@@ -15,6 +15,7 @@ use serde::Deserialize;
 pub use groups::{Affinity, ModelGroupConfig, ModelsSection, Strategy, TargetConfig};
 pub use load::{ConfigError, ConfigSources};
 use obs_adapters::bedrock::ClaudeApi;
+pub(crate) use providers::builtin_name_taken;
 pub use providers::{BEDROCK, BedrockProvider, OPENAI, ProviderConfig};
 
 /// The whole configuration.

@@ -14,6 +14,16 @@ pub const OPENAI: &str = "openai";
 /// The built-in Bedrock provider's name (`[bedrock]`, `[aws]`, `AWS_*`).
 pub const BEDROCK: &str = "bedrock";
 
+/// The error for a `[providers.<name>]` table that takes a built-in provider's name (two providers, one name).
+pub(crate) fn builtin_name_taken(name: &str) -> super::ConfigError {
+    super::ConfigError::new(
+        format!("providers.{name}"),
+        format!(
+            "the name '{name}' is the built-in provider of [{name}] and its environment variables; give this provider another name"
+        ),
+    )
+}
+
 /// One provider: its kind and that kind's settings.
 #[derive(Debug, Clone)]
 pub enum ProviderConfig {

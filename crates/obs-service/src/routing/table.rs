@@ -22,8 +22,14 @@ impl RoutingTable {
             .into_iter()
             .map(|(name, provider)| Arc::new(ProviderSlot::new(&name, provider, config)))
             .collect();
-        let providers: HashMap<String, Arc<ProviderSlot>> =
-            order.iter().map(|slot| (slot.name().to_string(), slot.clone())).collect();
+        let mut providers: HashMap<String, Arc<ProviderSlot>> = HashMap::with_capacity(order.len());
+        for slot in &order {
+            // Only a `[providers.<name>]` table named like a built-in can repeat a name; collected silently, it
+            // would shadow the built-in for routing yet be listed (and built) twice.
+            if providers.insert(slot.name().to_string(), slot.clone()).is_some() {
+                return Err(crate::config::builtin_name_taken(slot.name()));
+            }
+        }
         let get = |name: &str| providers.get(name).cloned();
         let (Some(openai), Some(bedrock)) = (get(OPENAI), get(BEDROCK)) else {
             return Err(ConfigError::new("providers", "the built-in providers are missing"));
@@ -52,10 +58,15 @@ impl RoutingTable {
         }
 
         let mut table = RoutingTable { providers, order, groups: HashMap::new(), listed, openai, bedrock, default };
+        // `Config::validate` checks these too; `Gateway::new` may get a configuration that never went through it.
+        let seconds = |key: &str, value: f64| {
+            Duration::try_from_secs_f64(value)
+                .map_err(|_| ConfigError::new(key, "must be a number of seconds above 0 (at most a day)"))
+        };
         let policy = HealthPolicy {
             threshold: config.routing.failure_threshold,
-            cooldown: Duration::from_secs_f64(config.routing.cooldown_seconds),
-            max_cooldown: Duration::from_secs_f64(config.routing.max_cooldown_seconds),
+            cooldown: seconds("routing.cooldown_seconds", config.routing.cooldown_seconds)?,
+            max_cooldown: seconds("routing.max_cooldown_seconds", config.routing.max_cooldown_seconds)?,
         };
 
         for (name, alias) in &config.aliases {
@@ -143,6 +154,10 @@ impl RoutingTable {
             }
             if let Some(slot) = self.listed.get(target) {
                 return Ok((slot.clone(), target.to_owned()));
+            }
+            // A Bedrock ARN has slashes of its own, and routes to Bedrock as a request's would.
+            if bedrock::catalog::serves(target) {
+                return Ok((self.bedrock.clone(), target.to_owned()));
             }
             return Err(format!("unknown provider '{first}' in '{target}'{}", known(&self.order)));
         }
