@@ -116,7 +116,7 @@ impl Gateway {
                 let Some(attempt) = attempt else {
                     break Err(Error::new(ErrorCode::InternalError, "Internal server error"));
                 };
-                match call.call(adapter, attempt, candidate.model()).await {
+                match call.call(&*adapter, attempt, candidate.model()).await {
                     Ok(output) => break Ok(output),
                     Err(error) => match self.retry.delay(retry, &error) {
                         Some(wait) if !last_attempt => {
@@ -128,16 +128,16 @@ impl Gateway {
                     },
                 }
             };
-            let served = || Served {
-                provider: candidate.provider().name().clone(),
-                model: candidate.model().to_owned(),
-                attempts: u32::try_from(index + 1).unwrap_or(u32::MAX),
-                retries: retry,
-            };
             match outcome {
                 Ok(output) => {
                     candidate.record(false);
-                    return Ok(C::finish(output, served(), in_flight));
+                    let served = Served {
+                        provider: candidate.provider().name().clone(),
+                        attempts: u32::try_from(index + 1).unwrap_or(u32::MAX),
+                        retries: retry,
+                        model: candidate.into_model(),
+                    };
+                    return Ok(C::finish(output, served, in_flight));
                 }
                 Err(mut error) => {
                     let fallback = error.allows_fallback();
@@ -177,7 +177,7 @@ trait Call: Sync {
     type Output: Send;
     fn call<'a>(
         &'a self,
-        adapter: Arc<dyn ChatAdapter>,
+        adapter: &'a dyn ChatAdapter,
         request: ChatCompletionRequest,
         model: &'a str,
     ) -> BoxFuture<'a, Result<Self::Upstream, Error>>;
@@ -192,11 +192,12 @@ impl Call for Whole {
 
     fn call<'a>(
         &'a self,
-        adapter: Arc<dyn ChatAdapter>,
+        adapter: &'a dyn ChatAdapter,
         request: ChatCompletionRequest,
         model: &'a str,
     ) -> BoxFuture<'a, Result<Completion, Error>> {
-        Box::pin(async move { adapter.chat(request, model).await })
+        // The adapter's own boxed future, not another box around it.
+        adapter.chat(request, model)
     }
 
     fn finish(completion: Completion, served: Served, _in_flight: Option<InFlight>) -> Answer {
@@ -212,7 +213,7 @@ impl Call for Streamed {
 
     fn call<'a>(
         &'a self,
-        adapter: Arc<dyn ChatAdapter>,
+        adapter: &'a dyn ChatAdapter,
         request: ChatCompletionRequest,
         model: &'a str,
     ) -> BoxFuture<'a, Result<ItemStream, Error>> {
@@ -246,7 +247,8 @@ impl Call for Streamed {
 #[async_trait]
 impl ChatService for Gateway {
     fn plan(&self, request: &ChatCompletionRequest, context: &RequestContext<'_>) -> Result<Plan, Error> {
-        let user = request.extra.get("user").and_then(serde_json::Value::as_str);
+        // The `user` field is looked up only for a group with user affinity.
+        let user = || request.extra.get("user").and_then(serde_json::Value::as_str);
         self.table.plan(&request.model, user, context)
     }
 

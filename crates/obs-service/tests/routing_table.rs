@@ -31,7 +31,7 @@ struct Route {
 
 impl Router {
     fn route(&self, model: &str) -> Result<Route, obs_models::Error> {
-        let plan = self.table.plan(model, None, &RequestContext::default())?;
+        let plan = self.table.plan(model, || None, &RequestContext::default())?;
         let (provider, upstream) = plan.targets().next().unwrap();
         let provider = match provider {
             "openai" => Provider::OpenAi,

@@ -48,10 +48,15 @@ pub struct RoutingTable {
 impl RoutingTable {
     /// Plans one request for `model`; `user` (the request's field) and the headers in `context` are read only for a
     /// group with affinity.
-    pub fn plan(&self, model: &str, user: Option<&str>, context: &RequestContext<'_>) -> Result<Plan, Error> {
+    pub fn plan<'r>(
+        &self,
+        model: &str,
+        user: impl FnOnce() -> Option<&'r str>,
+        context: &RequestContext<'_>,
+    ) -> Result<Plan, Error> {
         if let Some((group, rule)) = self.groups.get(model) {
             let key = match group.affinity() {
-                Some(Affinity::User) => user,
+                Some(Affinity::User) => user(),
                 Some(Affinity::Header(name)) => context.header(name),
                 None => None,
             };

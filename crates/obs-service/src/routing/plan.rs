@@ -66,6 +66,14 @@ impl Candidate {
         }
     }
 
+    /// The upstream model id, moved out where the plan owns it alone.
+    pub(crate) fn into_model(self) -> String {
+        match self {
+            Candidate::Direct { model, .. } => model,
+            Candidate::Member(chosen) => chosen.member.model.clone(),
+        }
+    }
+
     /// Counts the attempt and its time in flight (for `least_busy` and `/obs/targets`) until the guard drops.
     pub(crate) fn begin(&self) -> Option<InFlight> {
         match self {
@@ -147,6 +155,11 @@ pub struct Served {
 impl Served {
     /// `<provider>/<model-id>`, as `x-obs-target` names it.
     pub fn target(&self) -> String {
-        format!("{}/{}", self.provider, self.model)
+        // Concatenated by hand: `format!` costs about a thousand instructions here, on every answer.
+        let mut target = String::with_capacity(self.provider.len() + 1 + self.model.len());
+        target.push_str(&self.provider);
+        target.push('/');
+        target.push_str(&self.model);
+        target
     }
 }
