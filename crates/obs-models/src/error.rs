@@ -155,6 +155,22 @@ impl ErrorCode {
         }
     }
 
+    /// Whether the code reports something an upstream said or did (as opposed to obs refusing the request itself).
+    pub fn is_upstream(self) -> bool {
+        matches!(
+            self,
+            ErrorCode::UpstreamValidationError
+                | ErrorCode::UpstreamAccessDenied
+                | ErrorCode::ModelNotFound
+                | ErrorCode::RateLimitExceeded
+                | ErrorCode::UpstreamError
+                | ErrorCode::UpstreamUnreachable
+                | ErrorCode::UpstreamAuthenticationError
+                | ErrorCode::ServiceUnavailable
+                | ErrorCode::UpstreamTimeout
+        )
+    }
+
     /// Every code, for exhaustive tests and documentation.
     pub const ALL: [ErrorCode; 23] = [
         ErrorCode::InvalidJson,

@@ -15,7 +15,7 @@ use obs_models::openai::{ChatCompletionRequest, ModelList};
 use crate::config::{Config, ConfigError};
 use crate::models::ModelCache;
 use crate::retry::RetryPolicy;
-use crate::routing::{InFlight, Plan, RoutingTable, Served, TargetStatus};
+use crate::routing::{InFlight, Outcome, Plan, RoutingTable, Served, TargetStatus};
 use crate::{Answer, AnswerStream, ChatService, RequestContext};
 
 /// obs without HTTP: providers, model groups, retries, fallback and model listing over one [`Config`].
@@ -57,6 +57,8 @@ impl Gateway {
     /// # });
     /// ```
     pub fn new(config: Config) -> Result<Self, ConfigError> {
+        // A configuration built by hand gets the checks Config::load makes.
+        config.validate()?;
         let table = RoutingTable::build(&config)?;
         Ok(Gateway {
             table,
@@ -130,7 +132,11 @@ impl Gateway {
             };
             match outcome {
                 Ok(output) => {
-                    candidate.record(false);
+                    // A stream's health is decided when it ends, unless it is a probe (which the first chunk
+                    // settles, so other requests need not wait out a long stream).
+                    if C::SETTLED_AT_START || candidate.is_probe() {
+                        candidate.record(Outcome::Answered);
+                    }
                     let served = Served {
                         provider: candidate.provider().name().clone(),
                         attempts: u32::try_from(index + 1).unwrap_or(u32::MAX),
@@ -140,8 +146,17 @@ impl Gateway {
                     return Ok(C::finish(output, served, in_flight));
                 }
                 Err(mut error) => {
-                    let fallback = error.allows_fallback();
-                    candidate.record(fallback);
+                    // A target that cannot honour a parameter (tools on Titan) may be followed by one that can;
+                    // it says nothing about the target's health.
+                    let unsupported = error.code == ErrorCode::UnsupportedParameter;
+                    let fallback = error.allows_fallback() || unsupported;
+                    candidate.record(if error.allows_fallback() {
+                        Outcome::Failed
+                    } else if error.code.is_upstream() {
+                        Outcome::Answered
+                    } else {
+                        Outcome::NotSent
+                    });
                     if error.code == ErrorCode::RateLimitExceeded {
                         throttled += 1;
                         let after = error.retry_after.as_deref().and_then(|v| v.trim().parse::<f64>().ok());
@@ -152,9 +167,10 @@ impl Gateway {
                     }
                     if !fallback || final_candidate {
                         if throttled == index + 1 && error.code == ErrorCode::RateLimitExceeded {
-                            // Every target throttled: tell the client when the soonest might take a request.
-                            error.retry_after =
-                                Some(shortest_retry_after.map_or_else(|| "1".to_owned(), |s| format!("{}", s.ceil())));
+                            // Every target throttled: tell the client when the soonest might take a request (at
+                            // most an hour, whatever an upstream claimed).
+                            let seconds = shortest_retry_after.map_or(1.0, |s| s.ceil().clamp(1.0, 3600.0));
+                            error.retry_after = Some(format!("{seconds}"));
                         }
                         return Err(error);
                     }
@@ -173,6 +189,8 @@ impl Gateway {
 
 /// One kind of upstream call a plan runs: whole answers or streams.
 trait Call: Sync {
+    /// Whether the target's health is settled when the call returns (a whole answer), not when a stream ends.
+    const SETTLED_AT_START: bool;
     type Upstream: Send;
     type Output: Send;
     fn call<'a>(
@@ -187,6 +205,7 @@ trait Call: Sync {
 struct Whole;
 
 impl Call for Whole {
+    const SETTLED_AT_START: bool = true;
     type Upstream = Completion;
     type Output = Answer;
 
@@ -208,6 +227,7 @@ impl Call for Whole {
 struct Streamed;
 
 impl Call for Streamed {
+    const SETTLED_AT_START: bool = false;
     type Upstream = ItemStream;
     type Output = AnswerStream;
 
@@ -234,11 +254,23 @@ impl Call for Streamed {
     fn finish(stream: ItemStream, served: Served, in_flight: Option<InFlight>) -> AnswerStream {
         let stream = match in_flight {
             None => stream,
-            // A group target's stream counts as in flight until it ends or the client leaves.
-            Some(in_flight) => Box::pin(stream.map(move |item| {
-                let _held = &in_flight;
-                item
-            })),
+            // A group target's stream counts as in flight until it ends or the client leaves. Its health hears how
+            // it ended: a clean end is a success, an upstream failure after output started a failure (one that is
+            // never retried or fallen back from).
+            Some(mut in_flight) => {
+                let mut inner = stream;
+                Box::pin(futures::stream::poll_fn(move |cx| {
+                    let item = inner.as_mut().poll_next(cx);
+                    match &item {
+                        std::task::Poll::Ready(Some(Err(error))) if error.allows_fallback() => {
+                            in_flight.stream_ended(false);
+                        }
+                        std::task::Poll::Ready(None) => in_flight.stream_ended(true),
+                        _ => {}
+                    }
+                    item
+                }))
+            }
         };
         AnswerStream { stream, served }
     }

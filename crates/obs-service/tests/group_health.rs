@@ -235,3 +235,84 @@ async fn a_header_affinity_ignores_the_user_field() {
     .collect();
     assert_eq!(turns.len(), 3, "no header: round robin, although `user` is set: {turns:?}");
 }
+
+#[tokio::test]
+async fn a_target_written_twice_is_one_member_with_the_weights_added() {
+    let (a, b) = (mock().await, mock().await);
+    let gateway = gateway(&format!(
+        "{NO_RETRIES}{}{}[models.inner]\ntargets = [\"b/gpt-4o\"]\n\
+         [models.dup]\ntargets = [\"a/gpt-4o\", {{ model = \"a/gpt-4o\", weight = 2 }}, \"inner\", \"b/gpt-4o\"]\n",
+        openai("a", &a),
+        openai("b", &b),
+    ));
+    let dup: Vec<(String, u32)> =
+        gateway.targets().into_iter().filter(|t| t.group == "dup").map(|t| (t.target, t.weight)).collect();
+    assert_eq!(dup, [("a/gpt-4o".to_owned(), 3), ("b/gpt-4o".to_owned(), 2)]);
+}
+
+#[tokio::test]
+async fn a_parameter_one_target_cannot_honour_moves_on_without_touching_its_health() {
+    let (titan, b) = (mock().await, mock().await);
+    let gateway = gateway(&format!(
+        "{NO_RETRIES}[routing]\nfailure_threshold = 1\ncooldown_seconds = 0.1\n{}{}\
+         [models.g]\ntargets = [\"t/amazon.titan-text-express-v1\", \"b/gpt-4o\"]\n",
+        mocks::bedrock("t", &titan),
+        openai("b", &b),
+    ));
+    let with_tools: obs_models::openai::ChatCompletionRequest = serde_json::from_value(serde_json::json!({
+        "model": "g", "messages": [{"role": "user", "content": "hello gateway"}],
+        "tools": [{"type": "function", "function": {"name": "f", "parameters": {"type": "object"}}}]
+    }))
+    .unwrap();
+    let answer = gateway.chat_completion(with_tools).await.unwrap();
+    assert_eq!(answer.served, served("b", "gpt-4o", 2, 0), "Titan cannot take tools: the next target can");
+    assert_eq!(titan.recorder().count(), 0, "nothing was sent to Titan");
+    assert_eq!(health(&gateway, "t/amazon.titan-text-express-v1"), (true, "healthy", 0));
+
+    // A resting Titan whose probe obs refuses before sending stays resting, and the probe is free again.
+    titan.set_outage(Some(Scenario::Unavailable));
+    assert_eq!(serve(&gateway, "g", false).await, served("b", "gpt-4o", 2, 0));
+    assert_eq!(health(&gateway, "t/amazon.titan-text-express-v1"), (false, "resting", 1));
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    titan.set_outage(None);
+    let with_tools: obs_models::openai::ChatCompletionRequest = serde_json::from_value(serde_json::json!({
+        "model": "g", "messages": [{"role": "user", "content": "hello gateway"}],
+        "tools": [{"type": "function", "function": {"name": "f", "parameters": {"type": "object"}}}]
+    }))
+    .unwrap();
+    assert_eq!(gateway.chat_completion(with_tools).await.unwrap().served, served("b", "gpt-4o", 2, 0));
+    assert_eq!(titan.recorder().count(), 1, "only the outage's failed request reached Titan");
+    assert!(!status(&gateway, "t/amazon.titan-text-express-v1").health.healthy, "a refused probe proves nothing");
+    // The next plain request is the probe, and it closes the circuit.
+    assert_eq!(serve(&gateway, "g", false).await, served("t", "amazon.titan-text-express-v1", 1, 0));
+    assert_eq!(health(&gateway, "t/amazon.titan-text-express-v1"), (true, "healthy", 0));
+}
+
+#[tokio::test]
+async fn failures_after_output_started_count_against_a_target() {
+    let (a, b) = (mock().await, mock().await);
+    let gateway = gateway(&format!(
+        "{NO_RETRIES}[routing]\nfailure_threshold = 2\ncooldown_seconds = 30\n{}{}\
+         [models.g]\ntargets = [\"a/gpt-4o-midstream-error\", \"b/gpt-4o\"]\n",
+        openai("a", &a),
+        openai("b", &b),
+    ));
+    for failures in 1..=2u32 {
+        let answer = gateway.chat_completion_stream(request("g", true)).await.unwrap();
+        assert_eq!(answer.served, served("a", "gpt-4o-midstream-error", 1, 0));
+        let (_, error) = mocks::stream_text(answer).await;
+        assert_eq!(error.unwrap().code, ErrorCode::UpstreamError);
+        let a_status = status(&gateway, "a/gpt-4o-midstream-error");
+        assert_eq!((a_status.failures, a_status.health.consecutive_failures), (u64::from(failures), failures));
+    }
+    assert_eq!(health(&gateway, "a/gpt-4o-midstream-error"), (false, "resting", 2));
+    assert_eq!(serve(&gateway, "g", true).await, served("b", "gpt-4o", 1, 0), "the resting target is skipped");
+}
+
+#[test]
+fn a_hand_built_configuration_gets_the_checks_config_load_makes() {
+    let mut config = obs_service::config::Config::default();
+    config.routing.cooldown_seconds = -1.0;
+    let error = Gateway::new(config).unwrap_err();
+    assert_eq!(error.key, "routing.cooldown_seconds");
+}

@@ -95,6 +95,11 @@ impl Health {
         state.rest = self.policy.cooldown;
     }
 
+    /// The probe was never sent (obs refused the request first): the next request may probe.
+    pub(crate) fn release_probe(&self) {
+        self.lock().probe_since = None;
+    }
+
     /// The target failed in a way another target might not. Only the probe's failure lengthens a rest: requests
     /// that were already in flight when the rest began do not.
     pub(crate) fn failed(&self, probe: bool, now: Instant) {

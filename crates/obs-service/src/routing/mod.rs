@@ -22,7 +22,7 @@ use obs_models::error::ErrorCode;
 
 pub use group::TargetStatus;
 pub use health::HealthSnapshot;
-pub(crate) use plan::{Candidate, InFlight};
+pub(crate) use plan::{Candidate, InFlight, Outcome};
 pub use plan::{Plan, RouteRule, Served};
 
 use crate::RequestContext;

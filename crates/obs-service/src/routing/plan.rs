@@ -66,6 +66,11 @@ impl Candidate {
         }
     }
 
+    /// Whether this attempt is the target's probe after a rest.
+    pub(crate) fn is_probe(&self) -> bool {
+        matches!(self, Candidate::Member(chosen) if chosen.probe)
+    }
+
     /// The upstream model id, moved out where the plan owns it alone.
     pub(crate) fn into_model(self) -> String {
         match self {
@@ -81,27 +86,56 @@ impl Candidate {
             Candidate::Member(chosen) => {
                 chosen.member.requests.fetch_add(1, Ordering::Relaxed);
                 chosen.member.in_flight.fetch_add(1, Ordering::Relaxed);
-                Some(InFlight(chosen.member.clone()))
+                Some(InFlight(chosen.member.clone(), false))
             }
         }
     }
 
-    /// Records how an attempt ended: `failed` when another target might do better.
-    pub(crate) fn record(&self, failed: bool) {
+    /// Records how an attempt ended in the target's health.
+    pub(crate) fn record(&self, outcome: Outcome) {
         if let Candidate::Member(chosen) = self {
-            if failed {
-                chosen.member.failures.fetch_add(1, Ordering::Relaxed);
-                chosen.member.health.failed(chosen.probe, Instant::now());
-            } else {
-                chosen.member.health.succeeded();
+            match outcome {
+                Outcome::Answered => chosen.member.health.succeeded(),
+                Outcome::Failed => {
+                    chosen.member.failures.fetch_add(1, Ordering::Relaxed);
+                    chosen.member.health.failed(chosen.probe, Instant::now());
+                }
+                Outcome::NotSent if chosen.probe => chosen.member.health.release_probe(),
+                Outcome::NotSent => {}
             }
         }
     }
 }
 
+/// How an attempt on a target ended, as its health sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Outcome {
+    /// The upstream answered — even with an error the request caused: it is alive.
+    Answered,
+    /// A failure another target might not share.
+    Failed,
+    /// obs refused the request before sending it (a parameter this target cannot honour): no news of the target.
+    NotSent,
+}
+
 /// One attempt in flight on a group target; dropped when the answer (or the whole stream) is over.
 #[derive(Debug)]
-pub(crate) struct InFlight(Arc<Member>);
+pub(crate) struct InFlight(Arc<Member>, bool);
+
+impl InFlight {
+    /// A stream ended: cleanly, or with an upstream failure after output started. Only the first end counts.
+    pub(crate) fn stream_ended(&mut self, cleanly: bool) {
+        if std::mem::replace(&mut self.1, true) {
+            return;
+        }
+        if cleanly {
+            self.0.health.succeeded();
+        } else {
+            self.0.failures.fetch_add(1, Ordering::Relaxed);
+            self.0.health.failed(false, Instant::now());
+        }
+    }
+}
 
 impl Drop for InFlight {
     fn drop(&mut self) {

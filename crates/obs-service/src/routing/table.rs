@@ -95,7 +95,7 @@ impl RoutingTable {
                 ));
             }
             let mut path = vec![name.as_str()];
-            let targets = table.expand(name, group, &config.models.groups, &mut path)?;
+            let targets = merge_repeats(table.expand(name, group, &config.models.groups, &mut path)?);
             let members =
                 targets.into_iter().map(|(slot, model, weight)| member(slot, model, weight, policy)).collect();
             let group = Group::new(name, members, group.strategy, group.affinity.clone());
@@ -175,6 +175,19 @@ impl RoutingTable {
         };
         Ok((slot.clone(), target.to_owned()))
     }
+}
+
+/// One member per (provider, model): a target written twice, or reached through a nested group as well, keeps its
+/// first place with the weights added — one health, one set of counters, one metrics series.
+fn merge_repeats(targets: Vec<(Arc<ProviderSlot>, String, u32)>) -> Vec<(Arc<ProviderSlot>, String, u32)> {
+    let mut merged: Vec<(Arc<ProviderSlot>, String, u32)> = Vec::with_capacity(targets.len());
+    for (slot, model, weight) in targets {
+        match merged.iter_mut().find(|(s, m, _)| Arc::ptr_eq(s, &slot) && *m == model) {
+            Some(existing) => existing.2 = existing.2.saturating_add(weight),
+            None => merged.push((slot, model, weight)),
+        }
+    }
+    merged
 }
 
 fn member(provider: Arc<ProviderSlot>, model: String, weight: u32, policy: HealthPolicy) -> Arc<Member> {
