@@ -331,15 +331,16 @@ async fn no_fallback_once_output_has_started_nor_on_errors_the_request_caused() 
     assert_eq!(b.recorder().count(), 0);
     assert_eq!(a.recorder().count(), 4);
 
-    // The first targets answered: nothing counts against them.
+    // The targets that refused the request answered: nothing counts against them. The streams that failed after
+    // output started count once each against their target (below the threshold of 3: still healthy).
     assert_eq!(
         targets(&t).await,
         vec![
-            entry("bedmid", "bed/anthropic.claude-3-haiku-midstream-error", 1, "healthy", 0, 0, 1, 0),
+            entry("bedmid", "bed/anthropic.claude-3-haiku-midstream-error", 1, "healthy", 1, 0, 1, 1),
             entry("bedmid", "b/gpt-4o", 1, "healthy", 0, 0, 0, 0),
             entry("invalid", "a/gpt-4o-invalid", 1, "healthy", 0, 0, 1, 0),
             entry("invalid", "b/gpt-4o", 1, "healthy", 0, 0, 0, 0),
-            entry("mid", "a/gpt-4o-midstream-error", 1, "healthy", 0, 0, 1, 0),
+            entry("mid", "a/gpt-4o-midstream-error", 1, "healthy", 1, 0, 1, 1),
             entry("mid", "b/gpt-4o", 1, "healthy", 0, 0, 0, 0),
             entry("notfound", "a/gpt-4o-notfound", 1, "healthy", 0, 0, 1, 0),
             entry("notfound", "b/gpt-4o", 1, "healthy", 0, 0, 0, 0),
