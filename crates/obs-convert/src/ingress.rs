@@ -29,8 +29,7 @@ pub fn parse_chat_request(body: &[u8]) -> Result<(IngressFormat, ChatCompletionR
         let at = e.valid_up_to();
         Error::new(ErrorCode::InvalidJson, format!("The request body is not valid JSON: not UTF-8 at byte {at}."))
     })?;
-    let value: Value = serde_json::from_str(body)
-        .map_err(|e| Error::new(ErrorCode::InvalidJson, format!("The request body is not valid JSON: {e}.")))?;
+    let value: Value = serde_json::from_str(body).map_err(|e| json_error(&e))?;
     if !value.is_object() {
         return Err(Error::new(ErrorCode::InvalidBody, "The request body must be a JSON object."));
     }
@@ -47,4 +46,23 @@ pub fn parse_chat_request(body: &[u8]) -> Result<(IngressFormat, ChatCompletionR
         IngressFormat::BedrockTitan => crate::titan_in::to_internal(value)?,
     };
     Ok((format, request))
+}
+
+/// serde_json's own words, except where they mislead: a lone UTF-16 surrogate (`"\ud800"`, which JSON allows but
+/// a Unicode string cannot hold) reads "unexpected end of hex escape" or "lone leading surrogate".
+fn json_error(error: &serde_json::Error) -> Error {
+    let text = error.to_string();
+    let message = if text.contains("hex escape") && text.contains("surrogate")
+        || text.starts_with("unexpected end of hex escape")
+    {
+        format!(
+            "The request body is not valid JSON: a \\u escape at line {} column {} is a lone UTF-16 surrogate \
+             (\\ud800 to \\udfff must come in pairs).",
+            error.line(),
+            error.column()
+        )
+    } else {
+        format!("The request body is not valid JSON: {text}.")
+    };
+    Error::new(ErrorCode::InvalidJson, message)
 }

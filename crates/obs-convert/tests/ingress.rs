@@ -287,3 +287,16 @@ fn titan_body_round_trips_unchanged() {
     let rebuilt = titan::build(&request, 512).unwrap();
     assert_eq!(serde_json::to_value(rebuilt).unwrap(), original);
 }
+
+#[test]
+fn a_lone_surrogate_is_named_as_such() {
+    for body in [
+        r#"{"model":"m","messages":[{"role":"user","content":"\ud800"}]}"#,
+        r#"{"model":"m","messages":[{"role":"user","content":"\ud800x"}]}"#,
+    ] {
+        let error = obs_convert::ingress::parse_chat_request(body.as_bytes()).unwrap_err();
+        assert_eq!(error.code.as_str(), "invalid_json");
+        assert!(error.message.contains("lone UTF-16 surrogate"), "{body}: {}", error.message);
+        assert!(!error.message.contains("hex escape"), "{}", error.message);
+    }
+}

@@ -42,6 +42,7 @@ pub(crate) async fn handle(
         }
         Ok(Outcome::Stream { answer, target, include_usage }) => {
             log.status = 200;
+            log.outcome = "completed";
             let encoder = encoder_for(target, include_usage);
             let AnswerStream { stream, served } = answer;
             let header = name_target(app, &served, &mut log);
@@ -139,8 +140,11 @@ fn answer_in(
     })
 }
 
+/// Counts an upstream's failure; obs's own refusals (a parameter a target cannot honour, …) are not upstream errors.
 fn upstream_failed(app: &App, error: obs_service::Error) -> Error {
-    app.metrics.upstream_error(error.code.as_str());
+    if error.code.is_upstream() {
+        app.metrics.upstream_error(error.code.as_str());
+    }
     error
 }
 

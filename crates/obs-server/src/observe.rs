@@ -39,13 +39,15 @@ impl RequestLog {
             route,
             request_id,
             started: Instant::now(),
-            status: 0,
+            // Until the handler says otherwise: a request whose client leaves before the answer never gets a status
+            // of its own, and is counted as nginx counts it.
+            status: 499,
             model: None,
             provider: None,
             target: None,
             ingress: None,
             overhead: Duration::ZERO,
-            outcome: "completed",
+            outcome: "client_closed",
             error_code: None,
             permit: None,
         }

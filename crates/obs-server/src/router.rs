@@ -38,6 +38,9 @@ pub(crate) async fn handle(app: Arc<App>, request: Request<Incoming>) -> Respons
         (&Method::POST, "/v1/chat/completions") => chat::handle(&app, request, log).await,
         (&Method::GET, "/v1/models") => (models(&app, request.headers()).await, Some(log)),
         (&Method::GET, "/obs/targets") => (targets(&app, request.headers()), Some(log)),
+        (&Method::GET, one) if one.starts_with("/v1/models/") => {
+            (model(&app, request.headers(), &one["/v1/models/".len()..]).await, Some(log))
+        }
         (&Method::GET, "/health") => (health::health(), Some(log)),
         (&Method::GET, "/v1/chat/completions/health") => (health::chat_health(), Some(log)),
         (&Method::GET, "/metrics") if app.metrics_on_main => (metrics(&app), Some(log)),
@@ -56,6 +59,9 @@ pub(crate) async fn handle(app: Arc<App>, request: Request<Incoming>) -> Respons
     app.cors.decorate(origin.as_ref(), &mut response);
     if let Some(mut log) = log {
         log.status = response.status().as_u16();
+        if log.outcome == "client_closed" {
+            log.outcome = "completed";
+        }
     }
     response
 }
@@ -66,6 +72,24 @@ async fn models(app: &App, headers: &http::HeaderMap) -> Response<Body> {
     }
     match app.gateway.list_models().await {
         Ok(list) => json(StatusCode::OK, &list),
+        Err(error) => error_response(&error),
+    }
+}
+
+/// `GET /v1/models/{id}` (the SDKs' `models.retrieve`): one entry of the list, or 404 `model_not_found`. Ids may
+/// hold `/` (`vllm/meta-llama/…`): the whole rest of the path is the id.
+async fn model(app: &App, headers: &http::HeaderMap, id: &str) -> Response<Body> {
+    if let Err(error) = app.auth.check(headers) {
+        return error_response(&error);
+    }
+    let id = percent_encoding::percent_decode_str(id).decode_utf8_lossy();
+    match app.gateway.list_models().await {
+        Ok(list) => match list.data.iter().find(|model| model.id == id) {
+            Some(model) => json(StatusCode::OK, model),
+            None => error_response(
+                &Error::new(ErrorCode::ModelNotFound, format!("The model '{id}' does not exist.")).with_param("model"),
+            ),
+        },
         Err(error) => error_response(&error),
     }
 }
@@ -120,7 +144,9 @@ fn not_routed(method: &Method, path: &str, metrics_on_main: bool) -> Response<Bo
         .iter()
         .find(|(known, _)| *known == path && (metrics_on_main || *known != "/metrics"))
         .map(|(_, allowed)| *allowed)
-        .or_else(|| (path == "/docs" || path.starts_with("/docs/")).then_some("GET"));
+        .or_else(|| {
+            (path == "/docs" || path.starts_with("/docs/") || path.starts_with("/v1/models/")).then_some("GET")
+        });
     match allowed {
         Some(allowed) => {
             let mut response = error_response(&Error::new(
@@ -138,6 +164,7 @@ fn route_name(method: &Method, path: &str) -> &'static str {
     match (method, path) {
         (&Method::POST, "/v1/chat/completions") => "chat_completions",
         (&Method::GET, "/v1/models") => "models",
+        (&Method::GET, p) if p.starts_with("/v1/models/") => "models",
         (&Method::GET, "/obs/targets") => "targets",
         (&Method::GET, "/health" | "/v1/chat/completions/health") => "health",
         (&Method::GET, "/metrics") => "metrics",

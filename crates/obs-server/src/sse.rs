@@ -30,7 +30,7 @@ struct State {
 impl Drop for State {
     fn drop(&mut self) {
         if !self.done {
-            self.log.outcome = "client_gone";
+            self.log.outcome = "client_closed";
         }
         self.app.metrics.stream_ended();
     }

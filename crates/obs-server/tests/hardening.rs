@@ -145,3 +145,52 @@ async fn unreachable_upstreams_are_named_in_one_sentence_without_addresses() {
         serde_json::json!({"error":{"message":"Could not connect to the upstream.","type":"api_error","param":null,"code":"upstream_unreachable"}})
     );
 }
+
+#[tokio::test]
+async fn one_model_is_retrieved_by_id_as_the_sdks_do() {
+    let server = start(|_| {}).await;
+    let (status, body) = status_json(server.get("/v1/models/gpt-4o").await).await;
+    assert_eq!((status, body["id"].as_str(), body["object"].as_str()), (200, Some("gpt-4o"), Some("model")));
+    let (status, body) = status_json(server.get("/v1/models/us.anthropic.claude-3-5-sonnet-20241022-v2:0").await).await;
+    assert_eq!((status, body["owned_by"].as_str()), (200, Some("bedrock")));
+    let (status, body) = status_json(server.get("/v1/models/no-such-model").await).await;
+    assert_eq!(
+        (status, body),
+        (
+            404,
+            serde_json::json!({"error":{"message":"The model 'no-such-model' does not exist.","type":"invalid_request_error","param":"model","code":"model_not_found"}})
+        )
+    );
+    let (status, _) = status_json(server.get("/v1/models/text-embedding-3-small").await).await;
+    assert_eq!(status, 404, "only chat models are listed while obs serves no embeddings");
+    let anonymous = server.client.get(format!("{}/v1/models/gpt-4o", server.base)).send().await.unwrap();
+    assert_eq!(anonymous.status(), 401);
+}
+
+#[tokio::test]
+async fn a_client_that_leaves_before_the_answer_is_counted_as_client_closed() {
+    let server = start(|_| {}).await;
+    let body = chat("gpt-4o-slow");
+    let slow = server.post("/v1/chat/completions", &body);
+    // The mock's slow scenario delays the answer; give up long before it comes.
+    assert!(tokio::time::timeout(Duration::from_millis(200), slow).await.is_err());
+    // A parameter the target cannot honour is obs's refusal, not an upstream error.
+    let tools = serde_json::json!({"model":"amazon.titan-text-express-v1","messages":[{"role":"user","content":"hi"}],
+        "tools":[{"type":"function","function":{"name":"f","parameters":{"type":"object"}}}]});
+    let (status, body) = status_json(server.post("/v1/chat/completions", &tools).await).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (400, Some("unsupported_parameter")));
+    let mut metrics = String::new();
+    for _ in 0..50 {
+        metrics = server.get("/metrics").await.text().await.unwrap();
+        if metrics.contains("status=\"499\"") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(
+        metrics.contains("obs_requests_total{route=\"chat_completions\",status=\"499\",provider=\"openai\"} 1"),
+        "{metrics}"
+    );
+    assert!(!metrics.contains("status=\"0\""), "{metrics}");
+    assert!(!metrics.contains("obs_upstream_errors_total{code=\"unsupported_parameter\"}"), "{metrics}");
+}

@@ -96,7 +96,15 @@ async fn openapi_and_swagger_ui_are_served_without_auth() {
     let paths: Vec<&String> = document["paths"].as_object().unwrap().keys().collect();
     assert_eq!(
         paths,
-        ["/v1/chat/completions", "/v1/models", "/obs/targets", "/health", "/v1/chat/completions/health", "/metrics"]
+        [
+            "/v1/chat/completions",
+            "/v1/models/{model}",
+            "/v1/models",
+            "/obs/targets",
+            "/health",
+            "/v1/chat/completions/health",
+            "/metrics"
+        ]
     );
     assert_eq!(
         document["paths"]["/v1/chat/completions"]["post"]["responses"]["429"]["content"]["application/json"]["schema"],

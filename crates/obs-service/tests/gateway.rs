@@ -165,7 +165,6 @@ async fn models_merge_every_source_sorted_and_cached() {
             ("mistral.mistral-large-2402-v1:0", "bedrock"),
             ("o3-mini", "openai"),
             ("obs-mock-tool", "openai"),
-            ("text-embedding-3-small", "openai"),
             ("us.amazon.nova-lite-v1:0", "bedrock"),
             ("us.anthropic.claude-3-5-sonnet-20241022-v2:0", "bedrock"),
         ]

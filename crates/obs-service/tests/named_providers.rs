@@ -97,7 +97,6 @@ async fn model_list_names_each_provider_and_the_groups() {
             ("other/gpt-4o-mini", "other"),
             ("other/o3-mini", "other"),
             ("other/obs-mock-tool", "other"),
-            ("other/text-embedding-3-small", "other"),
         ]
     );
     assert_eq!(vllm.recorder().count(), 0, "a provider with a `models` list is not asked");

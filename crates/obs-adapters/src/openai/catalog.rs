@@ -13,3 +13,20 @@ const PREFIXES: [&str; 9] = ["gpt-", "o1", "o3", "o4", "chatgpt-", "text-", "ft:
 pub fn serves(model: &str) -> bool {
     PREFIXES.iter().any(|prefix| model.starts_with(prefix))
 }
+
+/// Families of an OpenAI-compatible upstream's models that do not chat: embeddings, moderation, speech, images.
+const NOT_CHAT: [&str; 8] =
+    ["text-embedding", "embedding", "text-moderation", "omni-moderation", "whisper", "tts-", "dall-e", "gpt-image"];
+
+/// Whether an id from an upstream's model list is a chat model (`/v1/models` lists only what
+/// `/v1/chat/completions` serves).
+///
+/// ```
+/// use obs_adapters::openai::catalog::is_chat_model;
+///
+/// assert!(is_chat_model("gpt-4o") && is_chat_model("meta-llama/Llama-3.1-8B-Instruct"));
+/// assert!(!is_chat_model("text-embedding-3-small") && !is_chat_model("whisper-1"));
+/// ```
+pub fn is_chat_model(id: &str) -> bool {
+    !NOT_CHAT.iter().any(|family| id.starts_with(family))
+}

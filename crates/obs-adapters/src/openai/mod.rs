@@ -198,7 +198,12 @@ impl ChatAdapter for OpenAiAdapter {
         let list: ModelList = serde_json::from_slice(&body).map_err(|e| {
             Error::new(ErrorCode::UpstreamError, format!("The upstream model list is not readable: {e}."))
         })?;
-        Ok(list.data.into_iter().map(|m| ModelInfo::new(m.id, m.created, "openai")).collect())
+        Ok(list
+            .data
+            .into_iter()
+            .filter(|m| catalog::is_chat_model(&m.id))
+            .map(|m| ModelInfo::new(m.id, m.created, "openai"))
+            .collect())
     }
 }
 
