@@ -40,6 +40,8 @@ pub(crate) struct App {
     pub(crate) expose_target: bool,
     pub(crate) body_limit: usize,
     pub(crate) limits: Limits,
+    /// Request-body bytes in flight across all requests (`server.max_inflight_body_bytes`).
+    pub(crate) body_budget: crate::request_body::BodyBudget,
     pub(crate) keep_alive: Duration,
     pub(crate) cors: Cors,
     pub(crate) limiter: Option<Arc<Semaphore>>,

@@ -84,7 +84,8 @@ async fn run(app: &Arc<App>, request: Request<Incoming>, log: &mut RequestLog) -
         log.permit = Some(permit);
     }
     let (parts, body) = request.into_parts();
-    let body = request_body::read(&parts.headers, body, app.body_limit, &app.limits).await?;
+    let (body, body_permit) =
+        request_body::read(&parts.headers, body, app.body_limit, &app.limits, &app.body_budget).await?;
 
     let started = Instant::now();
     let (format, chat) = parse_chat_request(&body)?;
@@ -101,10 +102,13 @@ async fn run(app: &Arc<App>, request: Request<Incoming>, log: &mut RequestLog) -
     if chat.is_stream() {
         let include_usage = chat.wants_stream_usage();
         let answer = app.gateway.complete_stream(plan, chat).await.map_err(|e| upstream_failed(app, e))?;
+        // The request (and the memory it held) is gone upstream.
+        drop(body_permit);
         app.metrics.upstream_latency(&answer.served.provider, waited.elapsed().as_secs_f64());
         return Ok(Outcome::Stream { answer, target, include_usage });
     }
     let Answer { completion, served } = app.gateway.complete(plan, chat).await.map_err(|e| upstream_failed(app, e))?;
+    drop(body_permit);
     app.metrics.upstream_latency(&served.provider, waited.elapsed().as_secs_f64());
 
     let started = Instant::now();

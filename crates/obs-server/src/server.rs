@@ -24,6 +24,7 @@ use crate::cors::Cors;
 #[cfg(feature = "demo")]
 use crate::demo;
 use crate::metrics::Metrics;
+use crate::request_body::BodyBudget;
 use crate::{openapi, router};
 
 /// How to run the server.
@@ -172,6 +173,7 @@ pub async fn start(options: ServeOptions) -> Result<RunningServer, ServerError> 
         expose_target,
         body_limit: config.server.body_limit_bytes,
         limits: Limits::from(&config.server),
+        body_budget: BodyBudget::new(config.server.max_inflight_body_bytes),
         keep_alive: Duration::from_secs(config.server.keep_alive_seconds),
         cors: Cors::new(config.server.cors_origins.clone()),
         limiter: (config.server.max_concurrent_requests > 0)
@@ -206,6 +208,7 @@ fn metrics_only(app: Arc<App>) -> Arc<App> {
         expose_target: false,
         body_limit: 0,
         limits: app.limits.clone(),
+        body_budget: BodyBudget::new(0),
         keep_alive: app.keep_alive,
         cors: Cors::new(Vec::new()),
         limiter: None,

@@ -194,3 +194,38 @@ async fn a_client_that_leaves_before_the_answer_is_counted_as_client_closed() {
     assert!(!metrics.contains("status=\"0\""), "{metrics}");
     assert!(!metrics.contains("obs_upstream_errors_total{code=\"unsupported_parameter\"}"), "{metrics}");
 }
+
+#[tokio::test]
+async fn request_bodies_in_flight_share_one_budget() {
+    let server = start(|config| config.server.max_inflight_body_bytes = 1024 * 1024).await;
+    // A client that declares 900 kB and sends a little holds most of the budget while it dawdles.
+    let mut holder = TcpStream::connect(server.server.local_addr()).await.unwrap();
+    let head = format!(
+        "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {}\r\nContent-Length: 900000\r\n\r\n{{",
+        common::KEY
+    );
+    holder.write_all(head.as_bytes()).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+
+    let padding = "x".repeat(500_000);
+    let large = serde_json::json!({"model":"gpt-4o","messages":[{"role":"user","content":padding}]});
+    let started = Instant::now();
+    let response = server.post("/v1/chat/completions", &large).await;
+    assert_eq!(response.headers().get("retry-after").and_then(|v| v.to_str().ok()), Some("1"));
+    let (status, body) = status_json(response).await;
+    assert_eq!(
+        (status, body),
+        (
+            503,
+            serde_json::json!({"error":{"message":"The gateway is receiving too many large requests at once; retry shortly.","type":"api_error","param":null,"code":"service_unavailable"}})
+        )
+    );
+    assert!(started.elapsed() >= Duration::from_millis(1900), "it waited for budget first: {:?}", started.elapsed());
+    // Small requests still fit beside the holder; once it leaves, the large one does too.
+    let (status, _) = status_json(server.post("/v1/chat/completions", &chat("gpt-4o")).await).await;
+    assert_eq!(status, 200);
+    drop(holder);
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let (status, body) = status_json(server.post("/v1/chat/completions", &large).await).await;
+    assert_eq!(status, 200, "{body}");
+}

@@ -84,6 +84,9 @@ pub struct ServerConfig {
     pub body_timeout_seconds: u64,
     /// The slowest body accepted after the first `body_timeout_seconds`, in bytes per second.
     pub min_body_bytes_per_second: u64,
+    /// Request-body bytes in flight across all requests (default 256 MiB; 0 = no budget). Beyond it a request
+    /// waits up to 2 s, then gets 503 with `retry-after`.
+    pub max_inflight_body_bytes: usize,
     /// Seconds between HTTP/2 keep-alive pings (a peer that does not answer one in as long is dropped).
     pub http2_keep_alive_seconds: u64,
 }
@@ -106,6 +109,7 @@ impl Default for ServerConfig {
             body_timeout_seconds: 10,
             min_body_bytes_per_second: 16 * 1024,
             http2_keep_alive_seconds: 20,
+            max_inflight_body_bytes: 256 * 1024 * 1024,
         }
     }
 }
