@@ -69,6 +69,12 @@ pub enum ErrorCode {
     NotFound,
     /// Known route, wrong method.
     MethodNotAllowed,
+    /// The request is not valid HTTP (its request line or headers).
+    InvalidRequest,
+    /// The request's headers are too many or too large.
+    HeadersTooLarge,
+    /// The request's URI is too long.
+    UriTooLong,
     /// Body over the size limit.
     RequestTooLarge,
     /// The request (its body) did not arrive in time.
@@ -107,6 +113,9 @@ impl ErrorCode {
             ErrorCode::ModelNotFound => "model_not_found",
             ErrorCode::NotFound => "not_found",
             ErrorCode::MethodNotAllowed => "method_not_allowed",
+            ErrorCode::InvalidRequest => "invalid_request",
+            ErrorCode::HeadersTooLarge => "request_headers_too_large",
+            ErrorCode::UriTooLong => "uri_too_long",
             ErrorCode::RequestTooLarge => "request_too_large",
             ErrorCode::RequestTimeout => "request_timeout",
             ErrorCode::RateLimitExceeded => "rate_limit_exceeded",
@@ -145,7 +154,10 @@ impl ErrorCode {
             ErrorCode::UpstreamAccessDenied => 403,
             ErrorCode::ModelNotFound | ErrorCode::NotFound => 404,
             ErrorCode::MethodNotAllowed => 405,
+            ErrorCode::InvalidRequest => 400,
             ErrorCode::RequestTimeout => 408,
+            ErrorCode::UriTooLong => 414,
+            ErrorCode::HeadersTooLarge => 431,
             ErrorCode::RequestTooLarge => 413,
             ErrorCode::RateLimitExceeded => 429,
             ErrorCode::InternalError => 500,
@@ -172,7 +184,7 @@ impl ErrorCode {
     }
 
     /// Every code, for exhaustive tests and documentation.
-    pub const ALL: [ErrorCode; 23] = [
+    pub const ALL: [ErrorCode; 26] = [
         ErrorCode::InvalidJson,
         ErrorCode::InvalidBody,
         ErrorCode::UnsupportedFormat,
@@ -187,6 +199,9 @@ impl ErrorCode {
         ErrorCode::ModelNotFound,
         ErrorCode::NotFound,
         ErrorCode::MethodNotAllowed,
+        ErrorCode::InvalidRequest,
+        ErrorCode::HeadersTooLarge,
+        ErrorCode::UriTooLong,
         ErrorCode::RequestTooLarge,
         ErrorCode::RequestTimeout,
         ErrorCode::RateLimitExceeded,

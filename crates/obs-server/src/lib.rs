@@ -23,6 +23,7 @@ mod logging;
 mod metrics;
 mod observe;
 mod openapi;
+mod rejections;
 mod request_body;
 mod router;
 mod server;

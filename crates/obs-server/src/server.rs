@@ -24,6 +24,7 @@ use crate::cors::Cors;
 #[cfg(feature = "demo")]
 use crate::demo;
 use crate::metrics::Metrics;
+use crate::rejections::WithErrorBodies;
 use crate::request_body::BodyBudget;
 use crate::{openapi, router};
 
@@ -280,7 +281,8 @@ async fn accept(listener: TcpListener, app: Arc<App>, mut stopped: watch::Receiv
             // none. A client that connects and never sends is held to the same limit here.
             let mut first = [0u8; 1];
             if let Ok(Ok(1..)) = tokio::time::timeout(header_timeout, stream.peek(&mut first)).await {
-                let _ = watcher.watch(builder.serve_connection(TokioIo::new(stream), service).into_owned()).await;
+                let io = TokioIo::new(WithErrorBodies::new(stream));
+                let _ = watcher.watch(builder.serve_connection(io, service).into_owned()).await;
             }
             drop(permit);
         });

@@ -229,3 +229,36 @@ async fn request_bodies_in_flight_share_one_budget() {
     let (status, body) = status_json(server.post("/v1/chat/completions", &large).await).await;
     assert_eq!(status, 200, "{body}");
 }
+
+/// Sends raw bytes and reads the answer until the server closes: (status line, parsed JSON body).
+async fn raw(server: &common::TestServer, request: &[u8]) -> (String, serde_json::Value) {
+    let mut stream = TcpStream::connect(server.server.local_addr()).await.unwrap();
+    let _ = stream.write_all(request).await;
+    let (text, _) = read_until_closed(&mut stream, Duration::from_secs(3)).await;
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or_else(|| panic!("no answer: {text:?}"));
+    assert!(head.contains("\r\ncontent-type: application/json\r\n"), "{head}");
+    (head.lines().next().unwrap().to_owned(), serde_json::from_str(body).unwrap_or_else(|_| panic!("{text}")))
+}
+
+#[tokio::test]
+async fn the_http_stacks_own_rejections_come_in_the_openai_shape() {
+    let server = start(|_| {}).await;
+    let invalid = serde_json::json!({"error":{"message":"The request is not valid HTTP/1.1: its request line or headers cannot be read.","type":"invalid_request_error","param":null,"code":"invalid_request"}});
+    let too_large = serde_json::json!({"error":{"message":"The request's headers are too many or too large.","type":"invalid_request_error","param":null,"code":"request_headers_too_large"}});
+    let conflicting =
+        b"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n";
+    assert_eq!(raw(&server, conflicting).await, ("HTTP/1.1 400 Bad Request".to_owned(), invalid.clone()));
+    let bad_header = b"GET /health HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n";
+    assert_eq!(raw(&server, bad_header).await, ("HTTP/1.1 400 Bad Request".to_owned(), invalid));
+    let mut many = b"GET /health HTTP/1.1\r\n".to_vec();
+    for i in 0..1000 {
+        many.extend_from_slice(format!("X-{i}: y\r\n").as_bytes());
+    }
+    many.extend_from_slice(b"\r\n");
+    let expected = ("HTTP/1.1 431 Request Header Fields Too Large".to_owned(), too_large);
+    assert_eq!(raw(&server, &many).await, expected);
+    let mut big = b"GET /health HTTP/1.1\r\nX-Big: ".to_vec();
+    big.extend(std::iter::repeat_n(b'a', 1_000_000));
+    big.extend_from_slice(b"\r\n\r\n");
+    assert_eq!(raw(&server, &big).await, expected);
+}
