@@ -37,3 +37,4 @@ done
 server=$(sed -n 's/.*"address":"\([^"]*\)".*/\1/p' "$server_log" | head -n 1)
 [ -n "$server" ] || { echo "obs-server did not start:" >&2; cat "$server_log" >&2; exit 1; }
 "$venv/bin/python" crates/obs-server/tests/python/conformance.py "$server"
+"$venv/bin/python" crates/obs-server/tests/python/gateway_routes.py "$server"
