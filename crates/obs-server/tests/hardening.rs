@@ -262,3 +262,50 @@ async fn the_http_stacks_own_rejections_come_in_the_openai_shape() {
     big.extend_from_slice(b"\r\n\r\n");
     assert_eq!(raw(&server, &big).await, expected);
 }
+
+#[tokio::test]
+async fn a_dropped_upstream_connection_is_upstream_error_streamed_or_not() {
+    let server = start(|_| {}).await;
+    for model in ["gpt-4o-disconnect", "anthropic.claude-3-haiku-disconnect", "amazon.nova-lite-disconnect"] {
+        let (status, body) = status_json(server.post("/v1/chat/completions", &chat(model)).await).await;
+        assert_eq!((status, body["error"]["code"].as_str()), (502, Some("upstream_error")), "{model}: {body}");
+        let mut streamed = chat(model);
+        streamed["stream"] = serde_json::json!(true);
+        let transcript = server.post("/v1/chat/completions", &streamed).await.text().await.unwrap();
+        let last = common::data_lines(&transcript).pop().unwrap_or_default();
+        let event: serde_json::Value = serde_json::from_str(&last).unwrap_or_else(|_| panic!("{model}: {transcript}"));
+        assert_eq!(event["error"]["code"], "upstream_error", "{model}: {transcript}");
+        for leak in ["http://", "os error", "127.0.0.1"] {
+            assert!(!transcript.contains(leak) && !body.to_string().contains(leak), "{model} leaks {leak}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn no_error_a_client_reads_names_a_url_an_address_or_an_os_error() {
+    let server = start(|config| {
+        let down = obs_service::config::OpenAiSection {
+            base_url: "http://127.0.0.1:1/v1".to_owned(),
+            api_key: Some(secrecy::SecretString::from("sk-test".to_owned())),
+            ..Default::default()
+        };
+        config.providers.insert("down".to_owned(), obs_service::config::ProviderConfig::OpenAi(down));
+    })
+    .await;
+    let mut models = vec!["down/gpt-4o".to_owned(), "nope/x".to_owned(), "amazon.titan-embed-text-v2:0".to_owned()];
+    for scenario in ["throttle", "denied", "invalid", "notfound", "unavailable", "midstream-error", "disconnect"] {
+        for base in ["gpt-4o", "anthropic.claude-3-haiku", "amazon.nova-lite", "amazon.titan-text-express"] {
+            models.push(format!("{base}-{scenario}"));
+        }
+    }
+    for model in &models {
+        for stream in [false, true] {
+            let mut body = chat(model);
+            body["stream"] = serde_json::json!(stream);
+            let text = server.post("/v1/chat/completions", &body).await.text().await.unwrap();
+            for leak in ["http://", "https://", "os error", "127.0.0.1", "error trying to connect", "tcp connect"] {
+                assert!(!text.contains(leak), "{model} (stream {stream}) leaks {leak:?}: {text}");
+            }
+        }
+    }
+}

@@ -34,12 +34,17 @@ where
             Error::new(ErrorCode::UpstreamUnreachable, "Could not connect to Bedrock.")
         }
         SdkError::DispatchFailure(_) => Error::new(ErrorCode::UpstreamUnreachable, "Could not reach Bedrock."),
-        SdkError::ResponseError(_) => Error::new(
-            ErrorCode::UpstreamError,
-            "Bedrock closed the connection before the answer was complete, or sent an answer obs cannot read.",
-        ),
+        SdkError::ResponseError(_) => closed_mid_answer(),
         _ => Error::new(ErrorCode::UpstreamError, "Bedrock's answer could not be read."),
     }
+}
+
+/// The connection dropped (or the bytes stopped making sense) after Bedrock began to answer.
+pub(crate) fn closed_mid_answer() -> Error {
+    Error::new(
+        ErrorCode::UpstreamError,
+        "Bedrock closed the connection before the answer was complete, or sent an answer obs cannot read.",
+    )
 }
 
 fn mentions_credentials(detail: &str) -> bool {

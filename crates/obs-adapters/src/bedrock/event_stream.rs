@@ -67,9 +67,12 @@ where
     }))
 }
 
+/// A failure while events arrive. The connection was up, so a transport failure here is the connection dropped
+/// mid-answer: `upstream_error`, as the same drop is before a whole answer is read, never `upstream_unreachable`.
 fn stream_error<E>(error: &SdkError<E, RawMessage>) -> Error
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
 {
-    errors::from_sdk(error)
+    let mapped = errors::from_sdk(error);
+    if mapped.code == ErrorCode::UpstreamUnreachable { errors::closed_mid_answer() } else { mapped }
 }
