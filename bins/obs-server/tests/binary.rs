@@ -115,3 +115,57 @@ async fn text_logs_are_plain_name_value_lines() {
     let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
     let _ = child.wait();
 }
+
+/// Under `ulimit -n 128`, 300 idle connections (more than the derived cap of 48 and its overflow of 8) neither make
+/// obs spin on failed accepts nor stop `/health` from answering: past the overflow, idle sockets are shed.
+#[tokio::test]
+async fn a_low_descriptor_limit_filled_with_idle_connections_still_answers_health() {
+    let binary = env!("CARGO_BIN_EXE_obs-server");
+    // The shell lowers the limit, then becomes obs-server.
+    let mut child = Command::new("sh")
+        .args(["-c", "ulimit -n 128 && exec \"$0\" --demo --port 0", binary])
+        .env_remove("API_KEY")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("LOG_FORMAT", "json")
+        .env("LOG_LEVEL", "info")
+        .current_dir(std::env::temp_dir())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let (lines_tx, lines_rx) = std::sync::mpsc::channel::<String>();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            let _ = lines_tx.send(line);
+        }
+    });
+    let address = loop {
+        let line = lines_rx.recv_timeout(Duration::from_secs(20)).expect("a log line");
+        let line: serde_json::Value = serde_json::from_str(&line).unwrap_or_default();
+        if line["message"] == "obs listening" {
+            break line["address"].as_str().unwrap().to_owned();
+        }
+    };
+    let socket: std::net::SocketAddr = address.trim_start_matches("http://").parse().unwrap();
+    let mut idle = Vec::new();
+    for _ in 0..300 {
+        if let Ok(stream) = tokio::net::TcpStream::connect(socket).await {
+            idle.push(stream);
+        }
+    }
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    let client = reqwest::Client::builder().pool_max_idle_per_host(0).build().unwrap();
+    for _ in 0..5 {
+        let started = std::time::Instant::now();
+        let response = tokio::time::timeout(Duration::from_secs(5), client.get(format!("{address}/health")).send())
+            .await
+            .expect("/health answers")
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        // The figure is 100 ms; shared CI cores get five times that before this fails.
+        assert!(started.elapsed() < Duration::from_millis(500), "{:?}", started.elapsed());
+    }
+    drop(idle);
+    let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
+    let _ = child.wait();
+}

@@ -1,6 +1,8 @@
 //! The accept loop's defences: a cap on open connections sized from the descriptor limit, a small overflow that
-//! is served one request and closed (so `/health` answers while idle clients hold the cap), and backoff when
-//! `accept` itself fails (EMFILE and friends) instead of retrying at once and burning a core.
+//! is served one request and closed, and beyond both, shedding: a connection whose request has already arrived is
+//! served and closed, one that has sent nothing is closed at once — so the listen backlog never fills with idle
+//! sockets, and `/health` answers while they hold the cap. And backoff when `accept` itself fails (EMFILE and
+//! friends) instead of retrying at once and burning a core.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -16,6 +18,8 @@ pub(crate) enum Admission {
     Normal(OwnedSemaphorePermit),
     /// Over the cap but within the overflow: one request, then closed.
     Overflow(OwnedSemaphorePermit),
+    /// Beyond the overflow: served one request only if it has already arrived, else closed at once.
+    Shed,
 }
 
 /// Connection slots: `max_connections` normal ones, then an overflow an eighth of that size (at least 8).
@@ -35,15 +39,14 @@ impl ConnectionLimits {
         ConnectionLimits { normal: Arc::new(Semaphore::new(max)), overflow: Arc::new(Semaphore::new(overflow)), max }
     }
 
-    /// Waits until a connection may be accepted: a normal slot, else an overflow slot. While both are taken the
-    /// listener is not polled, so new connections wait in the kernel's backlog.
-    pub(crate) async fn admit(&self) -> Admission {
+    /// What the next accepted connection may do: a normal slot, else an overflow slot, else shedding.
+    pub(crate) fn admit(&self) -> Admission {
         if let Ok(permit) = self.normal.clone().try_acquire_owned() {
             return Admission::Normal(permit);
         }
-        tokio::select! {
-            Ok(permit) = self.normal.clone().acquire_owned() => Admission::Normal(permit),
-            Ok(permit) = self.overflow.clone().acquire_owned() => Admission::Overflow(permit),
+        match self.overflow.clone().try_acquire_owned() {
+            Ok(permit) => Admission::Overflow(permit),
+            Err(_) => Admission::Shed,
         }
     }
 }
@@ -105,28 +108,27 @@ mod tests {
         assert_eq!(derived_cap(10), 16);
     }
 
-    #[tokio::test]
-    async fn over_the_cap_comes_the_overflow_then_waiting() {
+    #[test]
+    fn over_the_cap_comes_the_overflow_then_shedding() {
         let limits = ConnectionLimits::new(2);
         let mut normal = Vec::new();
         for _ in 0..2 {
-            match limits.admit().await {
+            match limits.admit() {
                 Admission::Normal(permit) => normal.push(permit),
-                Admission::Overflow(_) => panic!("a normal slot is free"),
+                _ => panic!("a normal slot is free"),
             }
         }
         let mut overflow = Vec::new();
         for _ in 0..8 {
-            match limits.admit().await {
+            match limits.admit() {
                 Admission::Overflow(permit) => overflow.push(permit),
-                Admission::Normal(_) => panic!("normal slots are all taken"),
+                _ => panic!("overflow slots are free"),
             }
         }
-        let waiting = tokio::time::timeout(Duration::from_millis(50), limits.admit()).await;
-        assert!(waiting.is_err(), "with every slot taken, accept waits");
+        assert!(matches!(limits.admit(), Admission::Shed), "with every slot taken, connections are shed");
         drop(overflow.pop());
-        assert!(matches!(limits.admit().await, Admission::Overflow(_)));
+        assert!(matches!(limits.admit(), Admission::Overflow(_)));
         drop(normal.pop());
-        assert!(matches!(limits.admit().await, Admission::Normal(_)), "a freed normal slot is taken first");
+        assert!(matches!(limits.admit(), Admission::Normal(_)), "a freed normal slot is taken first");
     }
 }

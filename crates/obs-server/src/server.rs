@@ -223,7 +223,8 @@ fn metrics_only(app: Arc<App>) -> Arc<App> {
 /// limits matching HTTP/1.1's. `one_request` builds the overflow's builder (no keep-alive).
 fn connection_builder(app: &App, one_request: bool) -> auto::Builder<TokioExecutor> {
     let mut builder = auto::Builder::new(TokioExecutor::new());
-    builder.http1().timer(TokioTimer::new()).header_read_timeout(app.limits.header_timeout).keep_alive(!one_request);
+    let header_timeout = if one_request { overflow_header_timeout(app) } else { app.limits.header_timeout };
+    builder.http1().timer(TokioTimer::new()).header_read_timeout(header_timeout).keep_alive(!one_request);
     builder
         .http2()
         .timer(TokioTimer::new())
@@ -232,6 +233,12 @@ fn connection_builder(app: &App, one_request: bool) -> auto::Builder<TokioExecut
         // hyper's HTTP/1.1 reader refuses heads over ~400 KiB and 100 headers; HTTP/2's default list is 16 MiB.
         .max_header_list_size(HTTP2_MAX_HEADER_LIST);
     builder
+}
+
+/// An overflow connection must send its request at once: a health check does, and an idle socket that took an
+/// overflow slot gives it back within half a second.
+fn overflow_header_timeout(app: &App) -> Duration {
+    app.limits.header_timeout.min(Duration::from_millis(500))
 }
 
 /// The largest header block an HTTP/2 client may send, as HTTP/1.1's read buffer allows.
@@ -245,10 +252,6 @@ async fn accept(listener: TcpListener, app: Arc<App>, mut stopped: watch::Receiv
     let mut backoff = AcceptBackoff::new();
     tracing::debug!(max_connections = limits.max, "connection limits");
     loop {
-        let admission = tokio::select! {
-            admission = limits.admit() => admission,
-            _ = stopped.changed() => break,
-        };
         let accepted = tokio::select! {
             accepted = listener.accept() => accepted,
             _ = stopped.changed() => break,
@@ -259,23 +262,24 @@ async fn accept(listener: TcpListener, app: Arc<App>, mut stopped: watch::Receiv
                 stream
             }
             Err(error) => {
-                drop(admission);
                 backoff.failed(&error).await;
                 continue;
             }
         };
+        let admission = limits.admit();
         let _ = stream.set_nodelay(true);
         let handler = app.clone();
         let service = hyper::service::service_fn(move |request| {
             let app = handler.clone();
             async move { Ok::<_, Infallible>(router::handle(app, request).await) }
         });
-        let (builder, permit) = match admission {
-            Admission::Normal(permit) => (builder.clone(), permit),
-            Admission::Overflow(permit) => (overflow_builder.clone(), permit),
+        let (builder, permit, header_timeout) = match admission {
+            Admission::Normal(permit) => (builder.clone(), Some(permit), app.limits.header_timeout),
+            Admission::Overflow(permit) => (overflow_builder.clone(), Some(permit), overflow_header_timeout(&app)),
+            // Beyond the overflow: only a request already here is served; an idle socket is closed at once.
+            Admission::Shed => (overflow_builder.clone(), None, Duration::ZERO),
         };
         let watcher = graceful.watcher();
-        let header_timeout = app.limits.header_timeout;
         tokio::spawn(async move {
             // hyper's header timer starts once it reads a request; the protocol sniffing before the first one has
             // none. A client that connects and never sends is held to the same limit here.
