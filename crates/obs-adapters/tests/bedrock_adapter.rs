@@ -3,6 +3,8 @@
 //! request leaves 127.0.0.1.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod typed;
+
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -18,12 +20,13 @@ use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use futures::StreamExt;
 use obs_adapters::bedrock::ClaudeApi;
 use obs_adapters::bedrock::{BedrockAdapter, BedrockSettings, ImageFetchSettings};
-use obs_adapters::{ChatAdapter, ChunkStream, Error, Timeouts};
+use obs_adapters::{ChatAdapter, Error, Timeouts};
 use obs_mock::{MockConfig, MockHandle, REJECTED_ACCESS_KEY_ID, spawn};
 use obs_models::error::ErrorCode;
-use obs_models::openai::{ChatCompletionRequest, ChatCompletionResponse};
+use obs_models::openai::ChatCompletionRequest;
 use pretty_assertions::assert_eq;
 use serde_json::{Value, json};
+use typed::Typed;
 
 fn sdk_config(mock: &MockHandle, access_key: &str) -> aws_types::SdkConfig {
     aws_types::SdkConfig::builder()
@@ -46,23 +49,6 @@ fn adapter(mock: &MockHandle) -> BedrockAdapter {
 
 fn settings(mock: &MockHandle) -> BedrockSettings {
     BedrockSettings { control_endpoint_url: Some(mock.base_url()), ..BedrockSettings::default() }
-}
-
-/// The adapters answer as the provider gives them; these tests read typed values.
-#[async_trait::async_trait]
-trait Typed {
-    async fn typed_chat(&self, request: ChatCompletionRequest, model: &str) -> Result<ChatCompletionResponse, Error>;
-    async fn typed_stream(&self, request: ChatCompletionRequest, model: &str) -> Result<ChunkStream, Error>;
-}
-
-#[async_trait::async_trait]
-impl<A: ChatAdapter> Typed for A {
-    async fn typed_chat(&self, request: ChatCompletionRequest, model: &str) -> Result<ChatCompletionResponse, Error> {
-        ChatAdapter::chat(self, request, model).await?.into_typed()
-    }
-    async fn typed_stream(&self, request: ChatCompletionRequest, model: &str) -> Result<ChunkStream, Error> {
-        ChatAdapter::chat_stream(self, request, model).await.map(obs_adapters::typed_chunks)
-    }
 }
 
 fn request(body: Value) -> ChatCompletionRequest {

@@ -2,17 +2,20 @@
 //! error scenario of contract §12 mapped per §2, cancellation on drop.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod typed;
+
 use std::time::Duration;
 
 use futures::StreamExt;
 use obs_adapters::openai::{OpenAiAdapter, OpenAiConfig, http_client};
-use obs_adapters::{ChatAdapter, ChunkStream, Error, Timeouts};
+use obs_adapters::{ChatAdapter, Error, Timeouts};
 use obs_mock::{MockConfig, MockHandle, StreamOutcome, spawn};
 use obs_models::error::ErrorCode;
-use obs_models::openai::{ChatCompletionRequest, ChatCompletionResponse};
+use obs_models::openai::ChatCompletionRequest;
 use pretty_assertions::assert_eq;
 use secrecy::SecretString;
 use serde_json::{Value, json};
+use typed::Typed;
 
 fn adapter(mock: &MockHandle, key: &str, timeouts: Timeouts) -> OpenAiAdapter {
     let mut config = OpenAiConfig::new(mock.openai_base_url(), Some(SecretString::from(key.to_owned())));
@@ -20,23 +23,6 @@ fn adapter(mock: &MockHandle, key: &str, timeouts: Timeouts) -> OpenAiAdapter {
     config.extra_headers = vec![("x-route".into(), SecretString::from("blue".to_owned()))];
     config.timeouts = timeouts;
     OpenAiAdapter::new(config, http_client(timeouts.connect).unwrap()).unwrap()
-}
-
-/// The adapters answer as the provider gives them; these tests read typed values.
-#[async_trait::async_trait]
-trait Typed {
-    async fn typed_chat(&self, request: ChatCompletionRequest, model: &str) -> Result<ChatCompletionResponse, Error>;
-    async fn typed_stream(&self, request: ChatCompletionRequest, model: &str) -> Result<ChunkStream, Error>;
-}
-
-#[async_trait::async_trait]
-impl<A: ChatAdapter> Typed for A {
-    async fn typed_chat(&self, request: ChatCompletionRequest, model: &str) -> Result<ChatCompletionResponse, Error> {
-        self.chat(request, model).await?.into_typed()
-    }
-    async fn typed_stream(&self, request: ChatCompletionRequest, model: &str) -> Result<ChunkStream, Error> {
-        self.chat_stream(request, model).await.map(obs_adapters::typed_chunks)
-    }
 }
 
 fn request(body: Value) -> ChatCompletionRequest {

@@ -11,6 +11,16 @@ use pretty_assertions::assert_eq;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
+/// Adds provider `down`, an OpenAI-kind provider nobody listens for.
+fn with_unreachable_provider(config: &mut obs_service::config::Config) {
+    let down = obs_service::config::OpenAiSection {
+        base_url: "http://127.0.0.1:1/v1".to_owned(),
+        api_key: Some(secrecy::SecretString::from("sk-test".to_owned())),
+        ..Default::default()
+    };
+    config.providers.insert("down".to_owned(), obs_service::config::ProviderConfig::OpenAi(down));
+}
+
 /// Reads until the peer closes (or `limit` passes); what it sent and whether it closed.
 async fn read_until_closed(stream: &mut TcpStream, limit: Duration) -> (String, bool) {
     let mut received = Vec::new();
@@ -129,15 +139,7 @@ async fn health_answers_while_idle_connections_hold_the_cap() {
 
 #[tokio::test]
 async fn unreachable_upstreams_are_named_in_one_sentence_without_addresses() {
-    let server = start(|config| {
-        let down = obs_service::config::OpenAiSection {
-            base_url: "http://127.0.0.1:1/v1".to_owned(),
-            api_key: Some(secrecy::SecretString::from("sk-test".to_owned())),
-            ..Default::default()
-        };
-        config.providers.insert("down".to_owned(), obs_service::config::ProviderConfig::OpenAi(down));
-    })
-    .await;
+    let server = start(with_unreachable_provider).await;
     let (status, body) = status_json(server.post("/v1/chat/completions", &chat("down/gpt-4o")).await).await;
     assert_eq!(status, 502);
     assert_eq!(
@@ -283,15 +285,7 @@ async fn a_dropped_upstream_connection_is_upstream_error_streamed_or_not() {
 
 #[tokio::test]
 async fn no_error_a_client_reads_names_a_url_an_address_or_an_os_error() {
-    let server = start(|config| {
-        let down = obs_service::config::OpenAiSection {
-            base_url: "http://127.0.0.1:1/v1".to_owned(),
-            api_key: Some(secrecy::SecretString::from("sk-test".to_owned())),
-            ..Default::default()
-        };
-        config.providers.insert("down".to_owned(), obs_service::config::ProviderConfig::OpenAi(down));
-    })
-    .await;
+    let server = start(with_unreachable_provider).await;
     let mut models = vec!["down/gpt-4o".to_owned(), "nope/x".to_owned(), "amazon.titan-embed-text-v2:0".to_owned()];
     for scenario in ["throttle", "denied", "invalid", "notfound", "unavailable", "midstream-error", "disconnect"] {
         for base in ["gpt-4o", "anthropic.claude-3-haiku", "amazon.nova-lite", "amazon.titan-text-express"] {
