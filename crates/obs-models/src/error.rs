@@ -235,12 +235,22 @@ pub struct Error {
     pub param: Option<String>,
     /// The upstream's `retry-after`, passed on with a 429.
     pub retry_after: Option<String>,
+    /// What the operator needs and a client must not see (an error chain naming a URL, an address, an OS error):
+    /// written to the request's log line, never into an answer.
+    pub detail: Option<String>,
 }
 
 impl Error {
     /// An error with a code and message.
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        Error { code, message: message.into(), param: None, retry_after: None }
+        Error { code, message: message.into(), param: None, retry_after: None, detail: None }
+    }
+
+    /// The same error with `detail` for the log.
+    #[must_use]
+    pub fn with_detail(mut self, detail: impl Into<String>) -> Self {
+        self.detail = Some(detail.into());
+        self
     }
 
     /// The same error about request field `param`.

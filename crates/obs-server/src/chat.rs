@@ -54,6 +54,7 @@ pub(crate) async fn handle(
         }
         Err(error) => {
             log.error_code = Some(error.code.as_str());
+            log.error_detail.clone_from(&error.detail);
             log.outcome = "error";
             (error_response(&error), Some(log))
         }

@@ -26,6 +26,8 @@ pub(crate) struct RequestLog {
     pub(crate) overhead: Duration,
     pub(crate) outcome: &'static str,
     pub(crate) error_code: Option<&'static str>,
+    /// An error's detail for the operator (never sent to the client).
+    pub(crate) error_detail: Option<String>,
     /// Held for the whole request (streams included) when a concurrency limit is set.
     pub(crate) permit: Option<OwnedSemaphorePermit>,
 }
@@ -49,6 +51,7 @@ impl RequestLog {
             overhead: Duration::ZERO,
             outcome: "client_closed",
             error_code: None,
+            error_detail: None,
             permit: None,
         }
     }
@@ -74,6 +77,7 @@ impl Drop for RequestLog {
             error = self.error_code.unwrap_or("-"),
             duration_ms = millis(duration),
             overhead_ms = millis(self.overhead),
+            detail = self.error_detail.as_deref().unwrap_or("-"),
             "request"
         );
     }

@@ -69,6 +69,7 @@ pub(crate) fn response(
                     state.app.metrics.upstream_error(error.code.as_str());
                     state.log.outcome = "upstream_error";
                     state.log.error_code = Some(error.code.as_str());
+                    state.log.error_detail.clone_from(&error.detail);
                     state.encoder.error(&error.to_body(), &mut out);
                     state.done = true;
                 }

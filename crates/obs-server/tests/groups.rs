@@ -943,3 +943,32 @@ async fn the_request_log_names_the_target_that_served() {
         "{text}"
     );
 }
+
+#[tokio::test(flavor = "current_thread")]
+async fn the_operator_reads_what_the_client_does_not() {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .without_time()
+        .with_target(false)
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let t = gateway(&openai("down", "http://127.0.0.1:1/v1")).await;
+    let (status, target, body) = send(&t, "down/gpt-4o", false).await;
+    assert_eq!((status, target), (502, None));
+    assert_eq!(body["error"]["message"], "Could not connect to the upstream.");
+    for _ in 0..200 {
+        if !captured.request_lines().is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let lines = captured.request_lines();
+    let line = lines.first().unwrap_or_else(|| panic!("no request line"));
+    // The error chain (URL, address, OS error) is in the log line, with the request id beside it.
+    assert!(line.contains("request_id=") && line.contains("error=\"upstream_unreachable\""), "{line}");
+    let detail = line.split(" detail=").nth(1).unwrap_or_else(|| panic!("{line}"));
+    assert!(detail.contains("127.0.0.1:1"), "{line}");
+}

@@ -1,6 +1,6 @@
 //! AWS SDK failures → contract §2 codes, by the service's error code (typed exceptions and mid-stream exception
-//! frames alike) or by the kind of transport failure. Logged with `DisplayErrorContext`; credentials never appear
-//! in SDK error text.
+//! frames alike) or by the kind of transport failure. The SDK's own account (`DisplayErrorContext`) travels as the
+//! error's detail, to the request's log line; credentials never appear in SDK error text.
 
 use aws_sdk_bedrockruntime::error::{ProvideErrorMetadata, SdkError};
 use aws_smithy_types::error::display::DisplayErrorContext;
@@ -15,8 +15,7 @@ where
     R: std::fmt::Debug,
 {
     let detail = DisplayErrorContext(error).to_string();
-    tracing::warn!(error = %detail, "bedrock call failed");
-    match error {
+    let mapped = match error {
         SdkError::ServiceError(service) => {
             let err = service.err();
             from_code(err.code().unwrap_or(""), err.message().unwrap_or("Bedrock returned an error."))
@@ -36,7 +35,9 @@ where
         SdkError::DispatchFailure(_) => Error::new(ErrorCode::UpstreamUnreachable, "Could not reach Bedrock."),
         SdkError::ResponseError(_) => closed_mid_answer(),
         _ => Error::new(ErrorCode::UpstreamError, "Bedrock's answer could not be read."),
-    }
+    };
+    // The SDK's whole account (which names the endpoint and any OS error) is for the request's log line only.
+    mapped.with_detail(detail)
 }
 
 /// The connection dropped (or the bytes stopped making sense) after Bedrock began to answer.

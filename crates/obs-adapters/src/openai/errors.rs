@@ -14,16 +14,16 @@ pub(super) fn idle_timeout() -> Error {
 }
 
 /// A transport failure. The client reads one sentence naming what failed; the error chain (which names the URL,
-/// the address and the OS error, never a header) goes to the log only.
+/// the address and the OS error, never a header) is the detail for the request's log line.
 pub(super) fn transport(error: reqwest::Error) -> Error {
-    tracing::warn!(error = %source_chain(&error), "upstream transport failure");
-    if error.is_timeout() {
+    let mapped = if error.is_timeout() {
         Error::new(ErrorCode::UpstreamTimeout, "The upstream did not answer in time.")
     } else if error.is_connect() {
         Error::new(ErrorCode::UpstreamUnreachable, "Could not connect to the upstream.")
     } else {
         Error::new(ErrorCode::UpstreamError, "The upstream closed the connection before the answer was complete.")
-    }
+    };
+    mapped.with_detail(source_chain(&error))
 }
 
 fn source_chain(error: &dyn std::error::Error) -> String {
@@ -63,5 +63,5 @@ pub(super) async fn from_status(response: reqwest::Response, timeouts: &Timeouts
         500..=599 => (ErrorCode::UpstreamError, format!("The upstream failed (HTTP {status}): {upstream_message}")),
         _ => (ErrorCode::UpstreamValidationError, upstream_message),
     };
-    Error { code, message, param: None, retry_after: if status == 429 { retry_after } else { None } }
+    Error { code, message, param: None, retry_after: if status == 429 { retry_after } else { None }, detail: None }
 }
