@@ -303,3 +303,31 @@ async fn no_error_a_client_reads_names_a_url_an_address_or_an_os_error() {
         }
     }
 }
+
+#[tokio::test]
+async fn shutdown_closes_idle_connections_at_once_and_waits_for_no_half_sent_request_for_long() {
+    let t = start(|config| {
+        config.server.shutdown_grace_seconds = 30;
+        config.server.header_timeout_seconds = 1;
+    })
+    .await;
+    let addr = t.server.local_addr();
+    // An idle keep-alive connection, a half-sent request and a socket that never sent a byte.
+    let mut idle = TcpStream::connect(addr).await.unwrap();
+    idle.write_all(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n").await.unwrap();
+    let mut first = [0u8; 256];
+    let _ = idle.read(&mut first).await.unwrap();
+    let mut half = TcpStream::connect(addr).await.unwrap();
+    half.write_all(b"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\n").await.unwrap();
+    let _silent = TcpStream::connect(addr).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+
+    let started = Instant::now();
+    t.server.shutdown();
+    let (_, idle_closed) = read_until_closed(&mut idle, Duration::from_secs(3)).await;
+    assert!(idle_closed && started.elapsed() < Duration::from_millis(500), "idle closed after {:?}", started.elapsed());
+    tokio::time::timeout(Duration::from_secs(5), t.server.wait())
+        .await
+        .expect("shutdown is not held by a half-sent request");
+    assert!(started.elapsed() < Duration::from_secs(3), "{:?}", started.elapsed());
+}
