@@ -331,3 +331,20 @@ async fn shutdown_closes_idle_connections_at_once_and_waits_for_no_half_sent_req
         .expect("shutdown is not held by a half-sent request");
     assert!(started.elapsed() < Duration::from_secs(3), "{:?}", started.elapsed());
 }
+
+#[tokio::test]
+async fn http2_clients_meet_the_same_header_limit_as_http1() {
+    let server = start(|_| {}).await;
+    let h2 = reqwest::Client::builder().http2_prior_knowledge().build().unwrap();
+    let ok = h2.get(format!("{}/health", server.base)).send().await.unwrap();
+    assert_eq!((ok.version(), ok.status().as_u16()), (reqwest::Version::HTTP_2, 200));
+    let big = h2.get(format!("{}/health", server.base)).header("x-big", "a".repeat(1_000_000)).send().await;
+    match big {
+        Ok(response) => assert_eq!(response.status().as_u16(), 431, "{:?}", response.headers()),
+        // hyper's HTTP/2 refuses the oversized header block at the connection (GOAWAY), where no answer body can
+        // go: refused at once, not hung, and the server serves the next connection.
+        Err(error) => assert!(!error.is_timeout() && format!("{error:?}").contains("GoAway"), "{error:?}"),
+    }
+    let again = reqwest::Client::builder().http2_prior_knowledge().build().unwrap();
+    assert_eq!(again.get(format!("{}/health", server.base)).send().await.unwrap().status(), 200);
+}
