@@ -1,7 +1,7 @@
 //! Ingress format detection on the raw JSON object (contract §5.1).
 //!
-//! Precedence: `anthropic_version` → Bedrock Claude; `inputText` with an object `textGenerationConfig` → Bedrock
-//! Titan; an array `messages` → OpenAI; anything else is unsupported. Keys are case-sensitive. The original's
+//! Precedence: `anthropic_version` → Bedrock Claude; a string `inputText` → Bedrock Titan (whose
+//! `textGenerationConfig` is optional, as Bedrock has it); an array `messages` → OpenAI; anything else is unsupported. Keys are case-sensitive. The original's
 //! heuristics (`max_tokens` + `system`/`top_k`/… meaning Claude) are deliberately gone: an OpenAI body with a named
 //! `tool_choice` is OpenAI.
 
@@ -37,6 +37,7 @@ impl IngressFormat {
 ///
 /// let titan = json!({"inputText": "Hi", "textGenerationConfig": {"maxTokenCount": 10}});
 /// assert_eq!(detect(&titan), Some(IngressFormat::BedrockTitan));
+/// assert_eq!(detect(&json!({"inputText": "Hi"})), Some(IngressFormat::BedrockTitan));
 /// assert_eq!(detect(&json!({"Model": "x", "Messages": []})), None);
 /// ```
 pub fn detect(body: &Value) -> Option<IngressFormat> {
@@ -44,7 +45,7 @@ pub fn detect(body: &Value) -> Option<IngressFormat> {
     if object.contains_key("anthropic_version") {
         return Some(IngressFormat::BedrockClaude);
     }
-    if object.contains_key("inputText") && object.get("textGenerationConfig").is_some_and(Value::is_object) {
+    if object.get("inputText").is_some_and(Value::is_string) {
         return Some(IngressFormat::BedrockTitan);
     }
     if object.get("messages").is_some_and(Value::is_array) {

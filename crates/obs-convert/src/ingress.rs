@@ -37,7 +37,7 @@ pub fn parse_chat_request(body: &[u8]) -> Result<(IngressFormat, ChatCompletionR
         return Err(Error::new(
             ErrorCode::UnsupportedFormat,
             "Unsupported request format: expected an OpenAI body (`messages`), a Bedrock Claude body \
-             (`anthropic_version`) or a Bedrock Titan body (`inputText` and `textGenerationConfig`).",
+             (`anthropic_version`) or a Bedrock Titan body (a string `inputText`).",
         ));
     };
     let request = match format {

@@ -42,8 +42,12 @@ fn check_titan_body(object: &Map<String, Value>) -> Result<(), Error> {
     if !object.get("inputText").is_some_and(Value::is_string) {
         return Err(Error::invalid("inputText", "`inputText` must be a string."));
     }
-    let Some(config) = object.get("textGenerationConfig").and_then(Value::as_object) else {
-        return Err(Error::invalid("textGenerationConfig", "`textGenerationConfig` must be an object."));
+    let empty = Map::new();
+    let config = match object.get("textGenerationConfig") {
+        // Optional, as Bedrock has it: the defaults apply.
+        None | Some(Value::Null) => &empty,
+        Some(Value::Object(config)) => config,
+        Some(_) => return Err(Error::invalid("textGenerationConfig", "`textGenerationConfig` must be an object.")),
     };
     if let Some(v) = config.get("maxTokenCount").filter(|v| !v.is_null())
         && !v.as_u64().is_some_and(|n| n >= 1 && n <= u64::from(u32::MAX))

@@ -68,8 +68,17 @@ fn c18_titan_config_with_only_max_token_count() {
     assert_eq!(detect(&body), Some(IngressFormat::BedrockTitan));
     // An empty config object is still an object: the contract only asks for an object.
     assert_eq!(detect(&json!({"inputText":"Hi","textGenerationConfig":{}})), Some(IngressFormat::BedrockTitan));
-    // A non-object config is not Titan.
-    assert_eq!(detect(&json!({"inputText":"Hi","textGenerationConfig":5})), None);
+    // Bedrock treats the config as optional: a string inputText alone is Titan (a non-object config is then a
+    // validation error of the Titan body, not another format).
+    assert_eq!(detect(&json!({"inputText":"Hi"})), Some(IngressFormat::BedrockTitan));
+    assert_eq!(detect(&json!({"inputText":"Hi","textGenerationConfig":5})), Some(IngressFormat::BedrockTitan));
+    let error = obs_convert::ingress::parse_chat_request(br#"{"model":"m","inputText":"Hi","textGenerationConfig":5}"#)
+        .unwrap_err();
+    assert_eq!((error.code.as_str(), error.param.as_deref()), ("invalid_value", Some("textGenerationConfig")));
+    let (_, request) = obs_convert::ingress::parse_chat_request(br#"{"model":"m","inputText":"Hi"}"#).unwrap();
+    assert_eq!((request.messages.len(), request.max_tokens), (1, None));
+    // A non-string inputText is not Titan.
+    assert_eq!(detect(&json!({"inputText":5,"textGenerationConfig":{}})), None);
 }
 
 #[test]

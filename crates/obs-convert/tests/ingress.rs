@@ -246,7 +246,8 @@ fn titan_body_errors() {
     );
     assert_eq!(
         error_of(json!({"model":"t","inputText":5,"textGenerationConfig":{}})),
-        (ErrorCode::InvalidValue, Some("inputText".into()))
+        (ErrorCode::UnsupportedFormat, None),
+        "a Titan body is recognised by a string inputText"
     );
 }
 

@@ -57,7 +57,7 @@ pub(crate) fn document() -> Value {
                          "properties": {"anthropic_version": {"type": "string", "minLength": 1}, "model": {"type": "string", "minLength": 1},
                                         "max_tokens": {"type": "integer", "minimum": 1}, "stream": {"type": "boolean"},
                                         "messages": {"type": "array", "minItems": 1, "items": {"type": "object", "required": ["role", "content"]}}}},
-                        {"title": "Bedrock Titan", "type": "object", "required": ["model", "inputText", "textGenerationConfig"], "additionalProperties": true,
+                        {"title": "Bedrock Titan", "type": "object", "required": ["model", "inputText"], "additionalProperties": true,
                          "properties": {"model": {"type": "string", "minLength": 1}, "inputText": {"type": "string"},
                                         "textGenerationConfig": {"type": "object"}, "stream": {"type": "boolean"}}}
                     ]},
