@@ -166,7 +166,8 @@ impl Gateway {
                         };
                     }
                     if !fallback || final_candidate {
-                        if throttled == index + 1 && error.code == ErrorCode::RateLimitExceeded {
+                        // A lone target's 429 passes the upstream's own retry-after on, as it came.
+                        if total > 1 && throttled == index + 1 && error.code == ErrorCode::RateLimitExceeded {
                             // Every target throttled: tell the client when the soonest might take a request (at
                             // most an hour, whatever an upstream claimed).
                             let seconds = shortest_retry_after.map_or(1.0, |s| s.ceil().clamp(1.0, 3600.0));

@@ -316,3 +316,12 @@ fn a_hand_built_configuration_gets_the_checks_config_load_makes() {
     let error = Gateway::new(config).unwrap_err();
     assert_eq!(error.key, "routing.cooldown_seconds");
 }
+
+#[tokio::test]
+async fn a_lone_target_passes_the_upstreams_retry_after_on_as_it_came() {
+    let a = mock().await;
+    let gateway = gateway(&format!("{NO_RETRIES}{}", mocks::bedrock("br", &a)));
+    // Bedrock's ThrottlingException carries no retry-after: none is made up for a plan of one target.
+    let error = gateway.chat_completion(request("br/anthropic.claude-throttle", false)).await.unwrap_err();
+    assert_eq!((error.code, error.retry_after), (ErrorCode::RateLimitExceeded, None));
+}
