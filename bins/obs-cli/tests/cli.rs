@@ -62,14 +62,22 @@ async fn c52_piped_chat_without_streaming() {
         "Hello\nexit\n",
     );
     assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
-    let stdout = text(&output.stdout);
-    assert!(stdout.contains("Assistant: You said: Hello\n"), "{stdout}");
+    // Off a terminal stdout carries the answer and nothing else; the banner goes to stderr.
+    assert_eq!(text(&output.stdout), "You said: Hello\n");
+    assert!(text(&output.stderr).starts_with("obs chat — server "), "{}", text(&output.stderr));
     let upstream = server.demo_upstream().unwrap().recorder().last().unwrap();
     assert_eq!(
         upstream.json(),
         json!({"model":"test-model","messages":[{"role":"user","content":"Hello"}],"stream":false})
     );
-    // The session was saved.
+    // A piped run saves nothing unless asked.
+    assert_eq!(text(&cli.run(&["history", "list"], "").stdout), "No chat sessions found.\n");
+    let saved = cli.run(
+        &["chat", "--model", "test-model", "--api-key", KEY, "--no-stream", "--server-url", &url, "--save"],
+        "Hello\nexit\n",
+    );
+    assert_eq!(text(&saved.stdout), "You said: Hello\n");
+    assert!(text(&saved.stderr).contains(" saved."), "{}", text(&saved.stderr));
     let listed = text(&cli.run(&["history", "list"], "").stdout);
     assert!(listed.contains("test-model") && listed.contains(" 2 "), "{listed}");
 }
@@ -85,17 +93,11 @@ async fn streamed_chat_keeps_the_conversation_and_slash_commands_work() {
         input,
     );
     assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
-    let stdout = text(&output.stdout);
-    for expected in [
-        "Assistant: You said: first question",
-        "System prompt set.",
-        "Assistant: You said: second question",
-        "Model: meta.llama3",
-        "Assistant: You said: third",
-        "Conversation cleared.",
-        "/system TEXT",
-    ] {
-        assert!(stdout.contains(expected), "missing {expected:?} in {stdout}");
+    // The answers, streamed, are all stdout holds; command feedback goes to stderr.
+    assert_eq!(text(&output.stdout), "You said: first question\nYou said: second question\nYou said: third\n");
+    let stderr = text(&output.stderr);
+    for expected in ["System prompt set.", "Model: meta.llama3", "Conversation cleared.", "/system TEXT"] {
+        assert!(stderr.contains(expected), "missing {expected:?} in {stderr}");
     }
     let requests = server.demo_upstream().unwrap().recorder().requests();
     let second = requests.iter().find(|r| r.json().to_string().contains("second question")).unwrap().json();
@@ -119,8 +121,10 @@ async fn a_tool_call_round_trip() {
     );
     assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
     let stdout = text(&output.stdout);
-    assert!(stdout.contains("Tool call get_weather (call_mock0): {\"location\":\"Paris\"}"), "{stdout}");
-    assert!(stdout.contains("Assistant: The tool returned: 21C and sunny"), "{stdout}");
+    let stderr = text(&output.stderr);
+    assert!(stderr.contains("Tool call get_weather (call_mock0): {\"location\":\"Paris\"}"), "{stderr}");
+    assert!(stdout.ends_with("The tool returned: 21C and sunny\n"), "{stdout}");
+    assert!(!stdout.contains("Tool call") && !stdout.contains("Assistant:"), "{stdout}");
     let last = server.demo_upstream().unwrap().recorder().last().unwrap().json();
     assert_eq!(last["messages"][2], json!({"role":"tool","tool_call_id":"call_mock0","content":"21C and sunny"}));
 }
@@ -132,7 +136,8 @@ async fn failures_print_one_line_drop_the_turn_and_fail_the_command() {
     let cli = Cli::new();
     let output = cli.run(&["chat", "--model", "gpt-throttle", "--api-key", KEY, "--server-url", &url], "x\n");
     assert_eq!(output.status.code(), Some(1));
-    assert!(text(&output.stdout).contains("Error: request failed (HTTP 429, rate_limit_exceeded): Rate limit reached"));
+    assert!(text(&output.stderr).contains("Error: request failed (HTTP 429, rate_limit_exceeded): Rate limit reached"));
+    assert_eq!(text(&output.stdout), "", "no answer, nothing on stdout");
     assert_eq!(
         text(&cli.run(&["history", "list"], "").stdout),
         "No chat sessions found.\n",
@@ -142,9 +147,9 @@ async fn failures_print_one_line_drop_the_turn_and_fail_the_command() {
     let output = cli.run(&["chat", "--model", "gpt-4o", "--api-key", "wrong", "--server-url", &url], "x\n");
     assert_eq!(output.status.code(), Some(1));
     assert!(
-        text(&output.stdout).contains("authentication failed (HTTP 401: Invalid API key) — pass --api-key"),
+        text(&output.stderr).contains("authentication failed (HTTP 401: Invalid API key) — pass --api-key"),
         "{}",
-        text(&output.stdout)
+        text(&output.stderr)
     );
 
     let output = cli.run(&["models", "--server-url", "http://127.0.0.1:1"], "");
@@ -231,7 +236,9 @@ async fn history_export_and_delete() {
     let server = demo_server().await;
     let url = format!("http://{}", server.local_addr());
     let cli = Cli::new();
-    cli.run(&["chat", "--model", "gpt-4o", "--api-key", KEY, "--server-url", &url, "--session-name", "kept"], "hi\n");
+    let args =
+        ["chat", "--model", "gpt-4o", "--api-key", KEY, "--server-url", &url, "--session-name", "kept", "--save"];
+    cli.run(&args, "hi\n");
     let listed = text(&cli.run(&["history", "list"], "").stdout);
     let id = listed.lines().nth(1).unwrap().split_whitespace().next().unwrap().to_owned();
     let output = cli.run(&["history", "export", &id, "-o", "out.json"], "");

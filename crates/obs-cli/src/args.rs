@@ -89,6 +89,10 @@ pub struct ChatArgs {
     /// Name the new session.
     #[arg(long)]
     pub session_name: Option<String>,
+    /// Save the session even when input is piped (at a terminal it is always saved). Saved sessions live in
+    /// $OBS_HISTORY_DIR, else the platform data directory (~/.local/share/obs/history on Linux).
+    #[arg(long)]
+    pub save: bool,
 }
 
 /// `models`.

@@ -63,10 +63,14 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
                 let history =
                     directories::ProjectDirs::from("", "", "obs").map(|d| d.data_dir().join("chat_input_history.txt"));
                 let mut input = chat::input::Terminal::new(history)?;
-                chat::run(args, &runtime, &mut input, &mut out, &store)
+                // At a terminal everything is stdout (std's stdout lock is re-entrant on this thread).
+                let mut notices = std::io::stdout();
+                chat::run(args, &runtime, &mut input, chat::Output { answers: &mut out, notices: &mut notices }, &store)
             } else {
+                // In a pipe stdout carries only the answers.
                 let mut input = chat::input::Piped::new(std::io::stdin().lock());
-                chat::run(args, &runtime, &mut input, &mut out, &store)
+                let mut notices = std::io::stderr();
+                chat::run(args, &runtime, &mut input, chat::Output { answers: &mut out, notices: &mut notices }, &store)
             }
         }
         Command::Config(config) => match &config.action {

@@ -23,14 +23,27 @@ const HELP: &str = "Commands:
   /exit            leave (also: exit, quit, Ctrl-D)
 Ctrl-C cancels a reply in progress.";
 
-/// Runs a chat session. With piped input, any failed request makes the command fail at the end.
+/// Where a session writes: the model's answers, and everything else (banner, command feedback, tool calls, errors,
+/// "saved"). At a terminal both are stdout and answers read `Assistant: …`; in a pipe `answers` carries only the
+/// answers' text, and `notices` is stderr.
+pub struct Output<'a> {
+    /// The answers.
+    pub answers: &'a mut dyn Write,
+    /// Everything else.
+    pub notices: &'a mut dyn Write,
+}
+
+/// Runs a chat session. With piped input, any failed request makes the command fail at the end, and the session is
+/// saved only with `--save`.
 pub fn run(
     args: &ChatArgs,
     runtime: &tokio::runtime::Runtime,
     input: &mut dyn LineSource,
-    out: &mut dyn Write,
+    output: Output<'_>,
     store: &SessionStore,
 ) -> Result<(), CliError> {
+    let Output { answers: out, notices } = output;
+    let save = input.interactive() || args.save;
     let client = ObsClient::new(&args.server);
     let mut session = match &args.session {
         Some(id) => store.load(id)?,
@@ -42,13 +55,13 @@ pub fn run(
     }
     let streaming = !args.no_stream;
     writeln!(
-        out,
+        notices,
         "obs chat — server {}, model {}{}",
         args.server.server_url,
         session.model,
         if streaming { "" } else { " (no streaming)" }
     )?;
-    writeln!(out, "Type /help for commands, exit to quit.")?;
+    writeln!(notices, "Type /help for commands, exit to quit.")?;
     let mut failures = 0usize;
     while let Some(line) = input.read_line("You: ")? {
         let line = line.trim();
@@ -59,22 +72,22 @@ pub fn run(
             break;
         }
         if let Some(command) = line.strip_prefix('/') {
-            if !slash_command(command, &mut session, store, out)? {
+            if !slash_command(command, &mut session, store, notices)? {
                 break;
             }
             continue;
         }
         session.messages.push(json!({"role": "user", "content": line}));
-        if !exchange(args, &client, runtime, input, out, &mut session, streaming)? {
+        if !exchange(args, &client, runtime, input, Output { answers: out, notices }, &mut session, streaming)? {
             failures += 1;
         }
-        if session.messages.iter().any(|m| m["role"] != "system") {
+        if save && session.messages.iter().any(|m| m["role"] != "system") {
             store.save(&mut session)?;
         }
     }
-    if session.messages.iter().any(|m| m["role"] != "system") {
+    if save && session.messages.iter().any(|m| m["role"] != "system") {
         store.save(&mut session)?;
-        writeln!(out, "Session {} saved.", session.id)?;
+        writeln!(notices, "Session {} saved.", session.id)?;
     }
     if failures > 0 && !input.interactive() {
         return Err(CliError::new(format!("{failures} request(s) failed")));
@@ -144,10 +157,11 @@ fn exchange(
     client: &ObsClient,
     runtime: &tokio::runtime::Runtime,
     input: &mut dyn LineSource,
-    out: &mut dyn Write,
+    output: Output<'_>,
     session: &mut Session,
     streaming: bool,
 ) -> Result<bool, CliError> {
+    let Output { answers: out, notices } = output;
     let turn_start = session.messages.len() - 1;
     loop {
         let mut body = json!({"model": session.model, "messages": session.messages, "stream": streaming});
@@ -161,13 +175,15 @@ fn exchange(
         let reply = match outcome {
             Some(Ok(reply)) => reply,
             Some(Err(error)) => {
-                writeln!(out)?;
-                writeln!(out, "Error: {error}")?;
+                if input.interactive() {
+                    writeln!(out)?;
+                }
+                writeln!(notices, "Error: {error}")?;
                 session.messages.truncate(turn_start);
                 return Ok(false);
             }
             None => {
-                writeln!(out, "\n(cancelled)")?;
+                writeln!(notices, "\n(cancelled)")?;
                 session.messages.truncate(turn_start);
                 return Ok(true);
             }
@@ -184,11 +200,11 @@ fn exchange(
             .collect();
         session.messages.push(message);
         for (id, name, arguments) in &reply.tool_calls {
-            writeln!(out, "Tool call {name} ({id}): {arguments}")?;
+            writeln!(notices, "Tool call {name} ({id}): {arguments}")?;
         }
         for (id, name, _) in &reply.tool_calls {
             let Some(result) = input.read_line(&format!("Result of {name}: "))? else {
-                writeln!(out, "(no tool result: the turn is dropped)")?;
+                writeln!(notices, "(no tool result: the turn is dropped)")?;
                 session.messages.truncate(turn_start);
                 return Ok(true);
             };
@@ -228,7 +244,9 @@ fn request(
                         stop_spinner(&spinner);
                         let result = (|| -> std::io::Result<()> {
                             if !printed_prefix {
-                                write!(out, "Assistant: ")?;
+                                if interactive {
+                                    write!(out, "Assistant: ")?;
+                                }
                                 printed_prefix = true;
                             }
                             write!(out, "{text}")?;
@@ -262,7 +280,8 @@ fn request(
                 writeln!(out)?;
             }
         } else if !reply.text.is_empty() {
-            writeln!(out, "Assistant: {}", reply.text)?;
+            let prefix = if interactive { "Assistant: " } else { "" };
+            writeln!(out, "{prefix}{}", reply.text)?;
         }
     }
     Ok(outcome)
