@@ -15,6 +15,7 @@ use crate::metrics::Metrics;
 pub(crate) struct Limits {
     pub(crate) max_connections: usize,
     pub(crate) header_timeout: Duration,
+    pub(crate) keep_alive_idle: Duration,
     pub(crate) body_timeout: Duration,
     pub(crate) min_body_rate: u64,
     pub(crate) http2_keep_alive: Duration,
@@ -25,6 +26,7 @@ impl From<&obs_service::config::ServerConfig> for Limits {
         Limits {
             max_connections: server.max_connections,
             header_timeout: Duration::from_secs(server.header_timeout_seconds),
+            keep_alive_idle: Duration::from_secs(server.keep_alive_idle_seconds),
             body_timeout: Duration::from_secs(server.body_timeout_seconds),
             min_body_rate: server.min_body_bytes_per_second,
             http2_keep_alive: Duration::from_secs(server.http2_keep_alive_seconds),

@@ -18,6 +18,7 @@ mod cors;
 #[cfg(feature = "demo")]
 mod demo;
 pub mod errors;
+mod head_deadline;
 mod health;
 mod logging;
 mod metrics;

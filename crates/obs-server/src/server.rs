@@ -23,6 +23,7 @@ use crate::connections::{AcceptBackoff, Admission, ConnectionLimits};
 use crate::cors::Cors;
 #[cfg(feature = "demo")]
 use crate::demo;
+use crate::head_deadline::HeadDeadline;
 use crate::metrics::Metrics;
 use crate::rejections::WithErrorBodies;
 use crate::request_body::BodyBudget;
@@ -223,8 +224,10 @@ fn metrics_only(app: Arc<App>) -> Arc<App> {
 /// limits matching HTTP/1.1's. `one_request` builds the overflow's builder (no keep-alive).
 fn connection_builder(app: &App, one_request: bool) -> auto::Builder<TokioExecutor> {
     let mut builder = auto::Builder::new(TokioExecutor::new());
-    let header_timeout = if one_request { overflow_header_timeout(app) } else { app.limits.header_timeout };
-    builder.http1().timer(TokioTimer::new()).header_read_timeout(header_timeout).keep_alive(!one_request);
+    // hyper's header timer runs from when a connection is ready for a request: the keep-alive idle limit. The
+    // shorter limit on a head itself, from its first byte, is HeadDeadline's.
+    let ready_timeout = if one_request { overflow_header_timeout(app) } else { app.limits.keep_alive_idle };
+    builder.http1().timer(TokioTimer::new()).header_read_timeout(ready_timeout).keep_alive(!one_request);
     builder
         .http2()
         .timer(TokioTimer::new())
@@ -285,7 +288,7 @@ async fn accept(listener: TcpListener, app: Arc<App>, mut stopped: watch::Receiv
             // none. A client that connects and never sends is held to the same limit here.
             let mut first = [0u8; 1];
             if let Ok(Ok(1..)) = tokio::time::timeout(header_timeout, stream.peek(&mut first)).await {
-                let io = TokioIo::new(WithErrorBodies::new(stream));
+                let io = TokioIo::new(WithErrorBodies::new(HeadDeadline::new(stream, header_timeout)));
                 let _ = watcher.watch(builder.serve_connection(io, service).into_owned()).await;
             }
             drop(permit);

@@ -59,7 +59,11 @@ async fn a_header_sent_slowly_is_cut_off_at_the_header_timeout() {
 
 #[tokio::test]
 async fn an_idle_keep_alive_connection_is_closed_and_a_silent_one_too() {
-    let server = start(|config| config.server.header_timeout_seconds = 1).await;
+    let server = start(|config| {
+        config.server.header_timeout_seconds = 1;
+        config.server.keep_alive_idle_seconds = 1;
+    })
+    .await;
     // A request, then silence: the keep-alive connection is closed once the timeout passes.
     let mut stream = TcpStream::connect(server.server.local_addr()).await.unwrap();
     stream.write_all(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n").await.unwrap();
@@ -347,4 +351,28 @@ async fn http2_clients_meet_the_same_header_limit_as_http1() {
     }
     let again = reqwest::Client::builder().http2_prior_knowledge().build().unwrap();
     assert_eq!(again.get(format!("{}/health", server.base)).send().await.unwrap().status(), 200);
+}
+
+#[tokio::test]
+async fn a_keep_alive_connection_may_rest_longer_than_a_head_may_take() {
+    let server = start(|config| {
+        config.server.header_timeout_seconds = 1;
+        config.server.keep_alive_idle_seconds = 3;
+    })
+    .await;
+    let mut stream = TcpStream::connect(server.server.local_addr()).await.unwrap();
+    let mut buffer = [0u8; 4096];
+    stream.write_all(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n").await.unwrap();
+    let n = stream.read(&mut buffer).await.unwrap();
+    assert!(String::from_utf8_lossy(&buffer[..n]).starts_with("HTTP/1.1 200 OK"));
+    // Resting 1.5 s — longer than a head may take, shorter than the keep-alive limit — then a second request.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    stream.write_all(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n").await.unwrap();
+    let n = stream.read(&mut buffer).await.unwrap();
+    assert!(String::from_utf8_lossy(&buffer[..n]).starts_with("HTTP/1.1 200 OK"), "the rested connection serves");
+    // A head begun and left unfinished is cut off at the head limit, not the keep-alive one.
+    stream.write_all(b"GET /health HTTP/1.1\r\n").await.unwrap();
+    let started = Instant::now();
+    let (_, closed) = read_until_closed(&mut stream, Duration::from_secs(3)).await;
+    assert!(closed && started.elapsed() < Duration::from_millis(2000), "closed after {:?}", started.elapsed());
 }

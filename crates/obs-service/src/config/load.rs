@@ -113,6 +113,7 @@ impl Config {
         }
         for (key, seconds) in [
             ("server.header_timeout_seconds", self.server.header_timeout_seconds),
+            ("server.keep_alive_idle_seconds", self.server.keep_alive_idle_seconds),
             ("server.body_timeout_seconds", self.server.body_timeout_seconds),
             ("server.http2_keep_alive_seconds", self.server.http2_keep_alive_seconds),
         ] {

@@ -77,9 +77,10 @@ pub struct ServerConfig {
     /// Beyond it a small overflow is served one request each and closed; beyond that, connections wait in the
     /// listen backlog.
     pub max_connections: usize,
-    /// Seconds a connection may take to send a request's headers — counted from when it is ready for one, so it
-    /// also closes keep-alive connections idle that long.
+    /// Seconds a request's head may take from its first byte (and a new connection to send its first byte).
     pub header_timeout_seconds: u64,
+    /// Seconds a keep-alive connection may rest between requests.
+    pub keep_alive_idle_seconds: u64,
     /// Seconds a request body gets before `min_body_bytes_per_second` starts to count against it.
     pub body_timeout_seconds: u64,
     /// The slowest body accepted after the first `body_timeout_seconds`, in bytes per second.
@@ -106,6 +107,7 @@ impl Default for ServerConfig {
             expose_target_header: true,
             max_connections: 0,
             header_timeout_seconds: 10,
+            keep_alive_idle_seconds: 60,
             body_timeout_seconds: 10,
             min_body_bytes_per_second: 16 * 1024,
             http2_keep_alive_seconds: 20,
