@@ -57,8 +57,8 @@ impl Gateway {
     /// # });
     /// ```
     pub fn new(config: Config) -> Result<Self, ConfigError> {
-        // A configuration built by hand gets the checks Config::load makes.
-        config.validate()?;
+        // A configuration built by hand gets the checks Config::load makes; building the table is the last of them.
+        config.validate_values()?;
         let table = RoutingTable::build(&config)?;
         Ok(Gateway {
             table,

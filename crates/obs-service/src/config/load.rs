@@ -98,8 +98,15 @@ impl Config {
         })
     }
 
-    /// Checks every value, naming the key of the first bad one.
+    /// Checks every value, naming the key of the first bad one: each value on its own, then how providers,
+    /// aliases and groups resolve into the routing table.
     pub fn validate(&self) -> Result<(), ConfigError> {
+        self.validate_values()?;
+        crate::routing::RoutingTable::build(self).map(drop)
+    }
+
+    /// Every check but the routing table's (which [`crate::Gateway::new`] makes by building the table once).
+    pub(crate) fn validate_values(&self) -> Result<(), ConfigError> {
         for (i, key) in self.server.api_keys.iter().enumerate() {
             if key.expose_secret().trim().is_empty() {
                 return Err(ConfigError::new(format!("server.api_keys[{i}]"), "must not be empty"));
@@ -168,8 +175,6 @@ impl Config {
         if self.routing.failure_threshold == 0 {
             return Err(ConfigError::new("routing.failure_threshold", "must be at least 1"));
         }
-        // Providers, aliases and groups resolve into the routing table, which names the first key that does not.
-        crate::routing::RoutingTable::build(self)?;
         if self.retries.max_retries > 10 {
             return Err(ConfigError::new("retries.max_retries", "must be at most 10"));
         }
