@@ -9,6 +9,11 @@
 #   CHUNK_MS=0 bash scripts/instructions.sh      # stream events back to back (default 3 ms apart)
 #   ROUTING=large bash scripts/instructions.sh   # the OpenAI path with 50 providers and 1,000 model groups
 #                                                # configured: a bare id, a group, an explicit provider/model id
+#   MOCK_BIN=/other/obs-mock bash scripts/instructions.sh  # another emulator build: compare two obs builds against
+#                                                # the same upstream answers (ids and bodies the emulator writes vary)
+#   KEYS=managed bash scripts/instructions.sh    # the OpenAI path with a static key, then with managed keys (10,000 in
+#                                                # the store), usage records off and on: no limits, rpm/tpm/max_parallel
+#                                                # in process, then in Redis (needs redis-server)
 #   UPSTREAM=nginx bash scripts/instructions.sh  # the OpenAI path in front of a static nginx serving the emulator's
 #                                                # answer and whole transcript from files (needs nginx), as obs-bench's
 #                                                # static-upstream table: every event of a stream in one read
@@ -20,13 +25,13 @@ cargo build --release -p obs-server-bin -p obs-mock-bin >&2
 N=${N:-300}
 bin=${CARGO_TARGET_DIR:-target}/release
 work=$(mktemp -d)
-cleanup() { kill "${mock_pid:-}" "${obs_pid:-}" "${nginx_pid:-}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"; }
+cleanup() { kill "${mock_pid:-}" "${obs_pid:-}" "${nginx_pid:-}" "${redis_pid:-}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
 
 # Stream events 3 ms apart, as a model's tokens arrive: each is read, decoded and written on its own. Back to back
 # they would coalesce into fewer reads by chance (obs runs ~50x slower under valgrind), and the count would move
 # by 10% from run to run.
-"$bin"/obs-mock --port 0 --chunks 20 --chunk-ms "${CHUNK_MS:-3}" >"$work/mock.out" &
+"${MOCK_BIN:-$bin/obs-mock}" --port 0 --chunks 20 --chunk-ms "${CHUNK_MS:-3}" >"$work/mock.out" &
 mock_pid=$!
 for _ in $(seq 100); do grep -q "listening on" "$work/mock.out" 2>/dev/null && break; sleep 0.05; done
 mock=$(sed -n 's/^listening on //p' "$work/mock.out")
@@ -34,7 +39,7 @@ mock=$(sed -n 's/^listening on //p' "$work/mock.out")
 # obs-server under callgrind with its OpenAI upstream at $1.
 start_obs() {
   port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-  env API_KEY=bench-key PORT="$port" OBS_CONFIG="${obs_config:-}" OPENAI_API_KEY=sk-bench OPENAI_BASE_URL="$1" AWS_REGION=us-east-1 \
+  env API_KEY=bench-key ADMIN_API_KEY="${admin_key:-}" PORT="$port" OBS_CONFIG="${obs_config:-}" OPENAI_API_KEY=sk-bench OPENAI_BASE_URL="$1" AWS_REGION=us-east-1 \
     BEDROCK_ENDPOINT_URL="$mock" AWS_ACCESS_KEY_ID=AKIDBENCH AWS_SECRET_ACCESS_KEY=bench-secret \
     AWS_EC2_METADATA_DISABLED=true LOG_LEVEL=info \
     valgrind --tool=callgrind --callgrind-out-file="$work/cg.%p" "$bin"/obs-server >/dev/null 2>"$work/obs.err" &
@@ -50,16 +55,16 @@ stop_obs() {
 
 # Sends $3 requests for model $1 (streamed when $2 is "stream") over one keep-alive connection.
 send() {
-  python3 - "$port" "$1" "$2" "$3" <<'PY'
+  python3 - "$port" "$1" "$2" "$3" "${bench_key:-bench-key}" <<'PY'
 import http.client, json, sys
-port, model, mode, n = int(sys.argv[1]), sys.argv[2], sys.argv[3], int(sys.argv[4])
+port, model, mode, n, key = int(sys.argv[1]), sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5]
 body = {"model": model, "messages": [{"role": "user", "content": "hello benchmark"}]}
 if mode == "stream":
     body["stream"] = True
 connection = http.client.HTTPConnection("127.0.0.1", port)
 for _ in range(n):
     connection.request("POST", "/v1/chat/completions", json.dumps(body),
-                       {"content-type": "application/json", "authorization": "Bearer bench-key"})
+                       {"content-type": "application/json", "authorization": f"Bearer {key}"})
     response = connection.getresponse()
     response.read()
     if response.status != 200:
@@ -77,7 +82,7 @@ measure() {
   for _ in $(seq 50); do ls "$work"/cg.* >/dev/null 2>&1 && break; sleep 0.1; done
   sleep 0.3
   total=$(grep -h -E '^(summary|totals):' "$work"/cg.* | head -1 | awk '{print $2}')
-  echo "| $1 | $2 | $((total / N)) |"
+  echo "| $1${row_note:-} | $2 | $((total / N)) |"
 }
 
 echo "| path | mode | instructions per request |"
@@ -109,6 +114,56 @@ CONF
     measure gpt-4o "$mode"
     stop_obs
   done
+  exit 0
+fi
+
+if [ "${KEYS:-}" = managed ]; then
+  # 10,000 managed keys written straight into the store obs reads (a SQLite file); requests then carry key 5,000.
+  # A Redis of its own for the shared-counter rows, when redis-server is installed.
+  write_keys() {
+    python3 - "$work/keys.db" "$1" <<'PY'
+import hashlib, sqlite3, sys, time
+db, limits = sys.argv[1], sys.argv[2]
+rpm, parallel = (10**9, 10**6) if limits == "limits" else (None, None)
+tpm = 10**12 if limits == "limits" else None
+now = int(time.time())
+connection = sqlite3.connect(db, timeout=30)
+rows = [(f"key_bench{i:019d}", hashlib.sha256(f"obs-sk-bench-{i}".encode()).hexdigest(), f"{i:04d}"[-4:], f"bench {i}",
+         "bench", None, rpm, tpm, parallel, None, None, None, None, now, now, None) for i in range(10_000)]
+connection.execute("DELETE FROM obs_keys")
+connection.executemany("INSERT INTO obs_keys VALUES (" + ",".join("?" * 16) + ")", rows)
+connection.execute("UPDATE obs_key_generation SET generation = generation + 1 WHERE id = 1")
+connection.commit()
+PY
+    sleep 3 # keys.refresh_seconds = 1, and valgrind's pace
+  }
+  admin_key=bench-admin
+  base_config() { printf '[responses]\nstore_url = "sqlite://%s/keys.db"\n[keys]\nrefresh_seconds = 1\n' "$work"; }
+  obs_config="$work/keys.toml"
+  base_config >"$obs_config"
+  # Usage records off first (USAGE_RECORDS=false), then on (the default with managed keys).
+  USAGE_RECORDS=false start_obs "$mock/v1"
+  row_note=" (static key, no usage records)" measure gpt-4o plain
+  write_keys none
+  bench_key=obs-sk-bench-5000 row_note=" (managed key of 10,000, no limits, no usage records)" measure gpt-4o plain
+  stop_obs
+  start_obs "$mock/v1"
+  sleep 3
+  row_note=" (static key, usage records)" measure gpt-4o plain
+  bench_key=obs-sk-bench-5000 row_note=" (managed key, no limits, usage records)" measure gpt-4o plain
+  write_keys limits
+  bench_key=obs-sk-bench-5000 row_note=" (managed key, rpm, tpm and max_parallel in process, usage records)" measure gpt-4o plain
+  stop_obs
+  if command -v redis-server >/dev/null; then
+    redis_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+    redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no --dir "$work" >/dev/null &
+    redis_pid=$!
+    sleep 0.3
+    { base_config; printf 'redis_url = "redis://127.0.0.1:%s"\n' "$redis_port"; } >"$obs_config"
+    start_obs "$mock/v1"
+    sleep 3
+    bench_key=obs-sk-bench-5000 row_note=" (managed key, rpm, tpm and max_parallel in Redis, usage records)" measure gpt-4o plain
+  fi
   exit 0
 fi
 

@@ -7,6 +7,7 @@
 #
 #   bash scripts/soak.sh                 # release builds, 3 minutes of mixed load, then the large-body burst
 #   SECONDS_MIXED=600 bash scripts/soak.sh
+#   BURST=1 BURST_MODEL=anthropic.claude-3-haiku-20240307-v1:0 bash scripts/soak.sh   # one large body, to Claude
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release -p obs-server-bin -p obs-mock-bin >&2
@@ -26,10 +27,11 @@ env API_KEY=soak-key PORT="$port" OPENAI_API_KEY=sk-soak OPENAI_BASE_URL="$mock/
 obs_pid=$!
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/health" >/dev/null 2>&1 && break; sleep 0.05; done
 
-python3 - "$port" "$obs_pid" "${SECONDS_MIXED:-180}" <<'PY'
+python3 - "$port" "$obs_pid" "${SECONDS_MIXED:-180}" "${BURST:-16}" "${BURST_MODEL:-gpt-4o}" <<'PY'
 import collections, http.client, json, random, sys, threading, time
 
 port, pid, seconds = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
+burst, burst_model = int(sys.argv[4]), sys.argv[5]
 HEADERS = {"content-type": "application/json", "authorization": "Bearer soak-key"}
 
 def rss_mib():
@@ -100,9 +102,9 @@ for (kind, outcome), n in sorted(counts.items()):
 print(f"\nrequests {sum(counts.values())}, hangs {hangs[0]}; RSS before {before:.1f} MiB, peak {sampler.peak:.1f} MiB, "
       f"after {rss_mib():.1f} MiB\n")
 
-# 16 concurrent 19 MB bodies (the hardening issue's measurement).
+# BURST (16) concurrent 19 MB bodies to BURST_MODEL (the hardening issue's measurement).
 sampler.peak = rss_mib(); before = sampler.peak
-payload = json.dumps({"model": "gpt-4o", "messages": [{"role": "user", "content": "x" * (19 * 1024 * 1024)}]})
+payload = json.dumps({"model": burst_model, "messages": [{"role": "user", "content": "x" * (19 * 1024 * 1024)}]})
 statuses = collections.Counter()
 def big():
     c = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
@@ -113,7 +115,7 @@ def big():
         statuses[type(e).__name__] += 1
     finally:
         c.close()
-threads = [threading.Thread(target=big) for _ in range(16)]
+threads = [threading.Thread(target=big) for _ in range(burst)]
 for t in threads: t.start()
 for t in threads: t.join(timeout=120)
 peak = sampler.peak
@@ -121,7 +123,7 @@ settled = []
 for _ in range(10):
     time.sleep(1); settled.append(rss_mib())
 sampler.stop = True
-print("## 16 concurrent 19 MB bodies\n")
+print(f"## {burst} concurrent 19 MB bodies to {burst_model}\n")
 print(f"answers {dict(statuses)}; RSS before {before:.1f} MiB, peak {peak:.1f} MiB, "
       f"1 s after {settled[0]:.1f} MiB, 10 s after {settled[-1]:.1f} MiB")
 PY

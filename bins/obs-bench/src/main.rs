@@ -3,10 +3,13 @@
 //! first byte and per-chunk cost, throughput, memory idle and with 1,000 open streams, and cold start.
 //! Loopback only; every loop is bounded in count and time. Prints a markdown report.
 
+mod bedrock;
 mod floor;
 mod load;
+mod messages;
 mod nginx;
 mod procs;
+mod responses;
 mod routing;
 mod sdk;
 mod wrk;
@@ -48,6 +51,16 @@ struct Args {
     /// Only the routing-cost table: today's configuration vs 50 providers and 1,000 model groups.
     #[arg(long)]
     routing_only: bool,
+    /// Only the Anthropic Messages table: `/v1/messages` to Claude on Bedrock vs the emulator direct.
+    #[arg(long)]
+    messages_only: bool,
+    /// Only the Bedrock runtime table: Converse and ConverseStream through obs (to Bedrock, and translated to an
+    /// OpenAI-kind model) vs the emulator direct.
+    #[arg(long)]
+    bedrock_only: bool,
+    /// Only the Responses table: `/v1/responses` to Claude vs the chat route, stateless and stored.
+    #[arg(long)]
+    responses_only: bool,
     /// Internal: run as the floor proxy in front of this upstream (the harness starts itself this way).
     #[arg(long, hide = true)]
     floor_proxy: Option<String>,
@@ -142,6 +155,15 @@ async fn bench(args: Args) -> anyhow::Result<()> {
     }
     if args.routing_only {
         return routing::table(&args.obs_bin, &mock.base, args.requests, args.seconds).await;
+    }
+    if args.messages_only {
+        return messages::table(&args.obs_bin, &mock.base, args.requests, args.seconds, args.chunks).await;
+    }
+    if args.bedrock_only {
+        return bedrock::table(&args.obs_bin, &mock.base, args.requests, args.seconds, args.chunks).await;
+    }
+    if args.responses_only {
+        return responses::table(&args.obs_bin, &mock.base, args.requests, args.seconds, args.chunks).await;
     }
     let obs = procs::obs(&args.obs_bin, &mock.base)?;
     let floor = procs::floor(&mock.base)?;

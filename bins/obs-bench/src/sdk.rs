@@ -2,7 +2,7 @@
 //! generator, configured as obs's Bedrock adapter configures it (retries off, no stalled-stream guard, static
 //! credentials, the emulator as endpoint). Its latency over a plain HTTP request to the same endpoint is what the
 //! SDK itself — request building, endpoint resolution, interceptors, SigV4 signing, its HTTP client — adds to every
-//! Bedrock call, in any gateway that uses it; obs must (contract §9).
+//! Bedrock call, in any gateway that uses it; obs must (docs/reference/formats.md §7).
 
 use std::time::{Duration, Instant};
 

@@ -27,9 +27,16 @@ impl Cli {
 
     fn command(&self, args: &[&str]) -> Command {
         let mut command = Command::new(env!("CARGO_BIN_EXE_obs-cli"));
-        for key in
-            ["API_KEY", "CHAT_API_KEY", "CHAT_SERVER_URL", "CHAT_MODEL", "AWS_PROFILE", "AWS_REGION", "OBS_CONFIG"]
-        {
+        for key in [
+            "API_KEY",
+            "ADMIN_API_KEY",
+            "CHAT_API_KEY",
+            "CHAT_SERVER_URL",
+            "CHAT_MODEL",
+            "AWS_PROFILE",
+            "AWS_REGION",
+            "OBS_CONFIG",
+        ] {
             command.env_remove(key);
         }
         command
@@ -122,11 +129,14 @@ async fn a_tool_call_round_trip() {
     assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
     let stdout = text(&output.stdout);
     let stderr = text(&output.stderr);
-    assert!(stderr.contains("Tool call get_weather (call_mock0): {\"location\":\"Paris\"}"), "{stderr}");
+    let last = server.demo_upstream().unwrap().recorder().last().unwrap().json();
+    // The emulator's call ids are random, like OpenAI's: `call_` + 24 characters.
+    let id = last["messages"][1]["tool_calls"][0]["id"].as_str().unwrap().to_owned();
+    assert_eq!(id.len(), "call_".len() + 24, "{id}");
+    assert!(stderr.contains(&format!("Tool call get_weather ({id}): {{\"location\":\"Paris\"}}")), "{stderr}");
     assert!(stdout.ends_with("The tool returned: 21C and sunny\n"), "{stdout}");
     assert!(!stdout.contains("Tool call") && !stdout.contains("Assistant:"), "{stdout}");
-    let last = server.demo_upstream().unwrap().recorder().last().unwrap().json();
-    assert_eq!(last["messages"][2], json!({"role":"tool","tool_call_id":"call_mock0","content":"21C and sunny"}));
+    assert_eq!(last["messages"][2], json!({"role":"tool","tool_call_id":id,"content":"21C and sunny"}));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -180,6 +190,117 @@ async fn c53_models_table_and_json() {
             .unwrap();
     assert_eq!(json["object"], "list");
     assert_eq!(cli.run(&["models", "--server-url", &url], "").status.code(), Some(1), "401 without a key");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keys_create_list_use_and_revoke() {
+    const ADMIN: &str = "test-admin-key";
+    let mut config = obs_service::config::Config::default();
+    config.server.port = 0;
+    config.server.admin_keys = vec![secrecy::SecretString::from(ADMIN.to_owned())];
+    let server = obs_server::start(ServeOptions { config, no_auth: false, demo: true }).await.unwrap();
+    let url = format!("http://{}", server.local_addr());
+    let cli = Cli::new();
+    let keys = |args: &[&str]| {
+        let mut all = vec!["keys", "--server-url", &url, "--admin-key", ADMIN];
+        all.extend_from_slice(args);
+        cli.run(&all, "")
+    };
+
+    let output = keys(&["create", "--name", "ci", "--team", "platform", "--models", "gpt-4o,claude-*", "--rpm", "5"]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let stdout = text(&output.stdout);
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(
+        lines[0].split_whitespace().collect::<Vec<_>>(),
+        ["ID", "NAME", "TEAM", "STATUS", "KEY_HINT", "MODELS", "RPM", "MAX_PARALLEL"]
+    );
+    let row: Vec<&str> = lines[1].split_whitespace().collect();
+    let (id, hint) = (row[0].to_owned(), row[4].to_owned());
+    assert_eq!(
+        row[1..].iter().filter(|c| **c != hint).copied().collect::<Vec<_>>(),
+        ["ci", "platform", "active", "gpt-4o,claude-*", "5", "-"]
+    );
+    let secret = lines[2].strip_prefix("key: ").unwrap().to_owned();
+    assert!(secret.starts_with("obs-sk-") && hint == format!("…{}", &secret[secret.len() - 4..]), "{stdout}");
+    assert_eq!(lines[3], "(shown once: store it now; obs keeps only its hash)");
+
+    // The new key calls models through the CLI's own client.
+    let output = cli.run(&["models", "--api-key", &secret, "--server-url", &url], "");
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+
+    let listed = keys(&["list"]);
+    let stdout = text(&listed.stdout);
+    assert!(stdout.lines().nth(1).unwrap().starts_with(&id) && stdout.ends_with("1 keys\n"), "{stdout}");
+    let shown: Value = serde_json::from_slice(&keys(&["show", &id, "--json"]).stdout).unwrap();
+    assert_eq!((shown["id"].as_str(), shown.get("key")), (Some(id.as_str()), None), "{shown}");
+
+    let updated: Value =
+        serde_json::from_slice(&keys(&["update", &id, "--clear", "models", "--max-parallel", "2", "--json"]).stdout)
+            .unwrap();
+    assert_eq!((updated["models"].clone(), updated["max_parallel"].clone()), (Value::Null, json!(2)));
+
+    let output = keys(&["revoke", &id]);
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(text(&output.stdout).lines().nth(1).unwrap().split_whitespace().nth(3), Some("revoked"));
+    let output = cli.run(&["models", "--api-key", &secret, "--server-url", &url], "");
+    assert_eq!(output.status.code(), Some(1));
+    assert!(text(&output.stderr).contains("This API key has been revoked."), "{}", text(&output.stderr));
+
+    // Errors: one line each.
+    let output = keys(&["create", "--name", "x", "--budget-period", "year", "--budget-usd", "1"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        text(&output.stderr).trim(),
+        "Error: request failed (HTTP 400, invalid_value): 'budget_period' must be \"day\", \"week\" or \"month\"."
+    );
+    let output = cli.run(&["keys", "--server-url", &url, "list"], "");
+    assert_eq!(text(&output.stderr).trim(), "Error: no admin key: pass --admin-key or set ADMIN_API_KEY");
+    let output = cli.run(&["keys", "--server-url", &url, "--admin-key", "wrong", "list"], "");
+    assert_eq!(output.status.code(), Some(1));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn usage_prints_totals_by_model() {
+    const ADMIN: &str = "test-admin-key";
+    let mut config = obs_service::config::Config::default();
+    config.server.port = 0;
+    config.server.api_keys = vec![secrecy::SecretString::from(KEY.to_owned())];
+    config.server.admin_keys = vec![secrecy::SecretString::from(ADMIN.to_owned())];
+    let server = obs_server::start(ServeOptions { config, no_auth: false, demo: true }).await.unwrap();
+    let url = format!("http://{}", server.local_addr());
+    let cli = Cli::new();
+    for _ in 0..2 {
+        let output =
+            cli.run(&["chat", "--api-key", KEY, "--server-url", &url, "--model", "gpt-4o", "--no-stream"], "hi\n");
+        assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    }
+    // Records are written in the background: poll until both are in.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let table = loop {
+        let output = cli.run(&["usage", "--server-url", &url, "--admin-key", ADMIN, "--group-by", "model"], "");
+        assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+        let stdout = text(&output.stdout);
+        if stdout.lines().nth(1).is_some_and(|l| l.split_whitespace().nth(1) == Some("2")) {
+            break stdout;
+        }
+        assert!(std::time::Instant::now() < deadline, "{stdout}");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    let lines: Vec<Vec<&str>> = table.lines().map(|l| l.split_whitespace().collect()).collect();
+    assert_eq!(lines[0], ["MODEL", "REQUESTS", "ERRORS", "INPUT", "CACHE_READ", "CACHE_WRITE", "OUTPUT", "REASONING"]);
+    assert_eq!((lines[1][0], lines[1][1], lines[1][2]), ("gpt-4o", "2", "0"));
+    assert!(lines[1][3].parse::<u64>().unwrap() > 0 && lines[1][6].parse::<u64>().unwrap() > 0, "{table}");
+    let json: Value = serde_json::from_slice(
+        &cli.run(&["usage", "--server-url", &url, "--admin-key", ADMIN, "--key", "static", "--json"], "").stdout,
+    )
+    .unwrap();
+    assert_eq!((json["group_by"].clone(), json["data"][0]["requests"].clone()), (Value::Null, json!(2)));
+    let output = cli.run(&["usage", "--server-url", &url, "--admin-key", ADMIN, "--group-by", "colour"], "");
+    assert_eq!(
+        text(&output.stderr).trim(),
+        "Error: request failed (HTTP 400, invalid_value): 'group_by' must be key, team, model, provider or day."
+    );
 }
 
 #[test]

@@ -23,7 +23,8 @@ struct Args {
     /// Configuration file (default: $OBS_CONFIG when set and not empty, else ./obs.toml if present).
     #[arg(long)]
     config: Option<PathBuf>,
-    /// Emulate OpenAI and Bedrock in-process: real answers, no keys, no network.
+    /// Answer from an in-process emulator of OpenAI and Bedrock that replies like a model: text derived from the
+    /// prompt, tool calls built from the tool's schema, JSON for structured output; no keys, no network.
     #[arg(long)]
     demo: bool,
     /// Serve without gateway keys.

@@ -107,7 +107,7 @@ async fn text_logs_are_plain_name_value_lines() {
     let (_, fields) = line.split_once(" INFO request ").unwrap();
     assert!(
         fields.starts_with(
-            r#"request_id=trace-7 method=POST path=/v1/chat/completions status=200 model="gpt-4o" provider="openai" target="openai/gpt-4o" ingress="openai" outcome="completed" error="-" duration_ms="#
+            r#"request_id=trace-7 method=POST path=/v1/chat/completions status=200 model="gpt-4o" provider="openai" target="openai/gpt-4o" retries=0 ingress="openai" outcome="completed" error="-" duration_ms="#
         ),
         "{line}"
     );

@@ -2,16 +2,22 @@
 //!
 //! Owns dispatch: clients built once per provider and shared, calls to upstreams, transport parsing (SSE, Bedrock
 //! event streams), timeouts (connect, first byte, idle between stream events) and the mapping of every upstream
-//! failure to an [`Error`] with the code of contract §2. The format work — bodies, responses, stream events
-//! — is obs-convert's; Converse, whose shapes are the SDK's own types, is mapped in [`bedrock::converse`].
+//! failure to an [`Error`] with the code of docs/reference/errors.md §2. The format work — bodies, responses, stream
+//! events — is obs-convert's; Converse, whose shapes are the SDK's own types, is mapped in [`bedrock::converse`].
 //!
-//! Start at [`ChatAdapter`], then [`openai::OpenAiAdapter`] and [`bedrock::BedrockAdapter`].
+//! Start at [`ChatAdapter`], then [`openai::OpenAiAdapter`] and [`bedrock::BedrockAdapter`]; the Anthropic Messages
+//! passthrough of Claude on Bedrock is [`MessagesAdapter`].
 //!
 //! Must not import: `obs-service`, `obs-server`, `obs-cli`, hyper server types. Never logs or returns a secret.
 #![forbid(unsafe_code)]
 
 pub mod bedrock;
+mod embeddings;
+mod guardrail_check;
+mod messages;
 pub mod openai;
+mod responses;
+mod runtime;
 pub mod sse;
 mod timeouts;
 
@@ -23,7 +29,15 @@ use obs_models::error::ErrorCode;
 use obs_models::openai::verbatim::{VerbatimChunk, VerbatimCompletion};
 use obs_models::openai::{ChatCompletionChunk, ChatCompletionRequest, ChatCompletionResponse, ModelInfo};
 
+pub use embeddings::{EmbeddingsAdapter, EmbeddingsOutput};
+pub use guardrail_check::{GuardrailChecker, GuardrailSource, GuardrailVerdict};
+pub use messages::{MessagesAdapter, MessagesEvent, MessagesEventStream, no_token_counter};
 pub use obs_models::Error;
+pub use responses::{ByteStream, ResponsesAdapter};
+pub use runtime::{
+    FORWARDED_INVOKE_HEADERS, RuntimeAdapter, RuntimeCall, RuntimeFrame, RuntimeFrameStream, RuntimeOptions,
+    RuntimeReply, RuntimeStream,
+};
 pub use timeouts::Timeouts;
 
 /// A stream of internal chunks. Dropping it cancels the upstream request.
@@ -106,6 +120,35 @@ pub trait ChatAdapter: Send + Sync {
 
     /// The models this provider offers, for `/v1/models`.
     async fn list_models(&self) -> Result<Vec<ModelInfo>, Error>;
+
+    /// The Anthropic Messages capability, when some of this provider's models take the Messages body natively
+    /// (Claude on Bedrock); none by default.
+    fn messages(&self) -> Option<&dyn MessagesAdapter> {
+        None
+    }
+
+    /// The embeddings capability, when this provider has embedding models (`/v1/embeddings`); none by default.
+    fn embeddings(&self) -> Option<&dyn EmbeddingsAdapter> {
+        None
+    }
+
+    /// The provider's native Bedrock runtime API, if its models take Converse and InvokeModel requests as sent
+    /// (Bedrock): the Bedrock ingress routes pass the client's body through it; other providers get the request
+    /// translated.
+    fn bedrock_runtime(&self) -> Option<&dyn RuntimeAdapter> {
+        None
+    }
+
+    /// Bedrock's `ApplyGuardrail`, for checking another provider's traffic against a guardrail; none by default.
+    fn guardrail_checker(&self) -> Option<&dyn GuardrailChecker> {
+        None
+    }
+
+    /// The upstream's own Responses API (`/responses`), which OpenAI-compatible providers may have; used only for a
+    /// provider configured `responses = "native"`, the others get `/v1/responses` translated to chat.
+    fn responses(&self) -> Option<&dyn ResponsesAdapter> {
+        None
+    }
 }
 
 /// Unix seconds now (0 if the clock is before 1970).

@@ -31,7 +31,7 @@ pub struct SseParser {
     limit: usize,
 }
 
-/// 1 MiB, contract §8's default cap on one event.
+/// 1 MiB, docs/reference/formats.md §7.2's default cap on one event.
 pub const DEFAULT_EVENT_LIMIT: usize = 1024 * 1024;
 
 impl Default for SseParser {

@@ -1,7 +1,7 @@
 use std::time::Duration;
 
-/// Upstream time limits (contract §13): connect, time to the first byte of the answer, and idle time between
-/// stream events. There is deliberately no total limit on streams.
+/// Upstream time limits (docs/reference/routes.md §12): connect, time to the first byte of the answer, and idle time
+/// between stream events. There is deliberately no total limit on streams.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Timeouts {
     /// TCP (and TLS) connect.

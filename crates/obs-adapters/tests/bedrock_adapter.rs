@@ -20,7 +20,7 @@ use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use futures::StreamExt;
 use obs_adapters::bedrock::ClaudeApi;
 use obs_adapters::bedrock::{BedrockAdapter, BedrockSettings, ImageFetchSettings};
-use obs_adapters::{ChatAdapter, Error, Timeouts};
+use obs_adapters::{Error, Timeouts};
 use obs_mock::{MockConfig, MockHandle, REJECTED_ACCESS_KEY_ID, spawn};
 use obs_models::error::ErrorCode;
 use obs_models::openai::ChatCompletionRequest;
@@ -68,7 +68,31 @@ fn normalised(response: &obs_models::openai::ChatCompletionResponse) -> Value {
     assert!(id.starts_with("chatcmpl-") && id.len() >= 33, "{id}");
     value["id"] = json!("ID");
     value["created"] = json!(0);
+    mask_tool_ids(&mut value);
     value
+}
+
+/// Tool-call ids the mock mints (`toolu_bdrk_01…`, `tooluse_…`, random) checked and replaced by their prefix + `ID`.
+fn mask_tool_ids(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            for (key, item) in map.iter_mut() {
+                match item.as_str().filter(|_| key == "id") {
+                    Some(id) if id.starts_with("toolu_bdrk_01") => {
+                        assert_eq!(id.len(), "toolu_bdrk_01".len() + 22, "{id}");
+                        *item = json!("toolu_bdrk_01ID");
+                    }
+                    Some(id) if id.starts_with("tooluse_") => {
+                        assert_eq!(id.len(), "tooluse_".len() + 22, "{id}");
+                        *item = json!("tooluse_ID");
+                    }
+                    _ => mask_tool_ids(item),
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(mask_tool_ids),
+        _ => {}
+    }
 }
 
 async fn deltas(stream: obs_adapters::ChunkStream) -> Vec<Value> {
@@ -79,10 +103,12 @@ async fn deltas(stream: obs_adapters::ChunkStream) -> Vec<Value> {
         .map(|c| {
             let c = c.unwrap();
             assert_eq!(c.id, id, "one id per stream");
-            match c.choices.first() {
+            let mut delta = match c.choices.first() {
                 Some(choice) => json!([choice.delta, choice.finish_reason]),
                 None => json!({"usage": c.usage}),
-            }
+            };
+            mask_tool_ids(&mut delta);
+            delta
         })
         .collect()
 }
@@ -119,10 +145,10 @@ async fn claude_stream_counts_tool_calls_from_zero() {
             json!([{"content":" me"}, null]),
             json!([{"content":" check"}, null]),
             json!([{"content":" both."}, null]),
-            json!([{"tool_calls":[{"index":0,"id":"toolu_bdrk_mock0","type":"function","function":{"name":"get_weather","arguments":""}}]}, null]),
+            json!([{"tool_calls":[{"index":0,"id":"toolu_bdrk_01ID","type":"function","function":{"name":"get_weather","arguments":""}}]}, null]),
             json!([{"tool_calls":[{"index":0,"function":{"arguments":"{\"location\":"}}]}, null]),
             json!([{"tool_calls":[{"index":0,"function":{"arguments":"\"Paris\"}"}}]}, null]),
-            json!([{"tool_calls":[{"index":1,"id":"toolu_bdrk_mock1","type":"function","function":{"name":"get_weather","arguments":""}}]}, null]),
+            json!([{"tool_calls":[{"index":1,"id":"toolu_bdrk_01ID","type":"function","function":{"name":"get_weather","arguments":""}}]}, null]),
             json!([{"tool_calls":[{"index":1,"function":{"arguments":"{\"location\":"}}]}, null]),
             json!([{"tool_calls":[{"index":1,"function":{"arguments":"\"Tokyo\"}"}}]}, null]),
             json!([{}, "tool_calls"]),
@@ -200,7 +226,11 @@ async fn converse_sends_sdk_shapes_and_maps_text_tools_and_reasoning() {
         "tools":[{"type":"function","function":{"name":"w","description":"Weather","parameters":{"type":"object","properties":{"city":{"type":"string"}}}}}],
         "tool_choice":"required"}));
     let response = adapter.typed_chat(chat, "amazon.nova-lite-v1:0").await.unwrap();
-    assert_eq!(response.choices[0].message.content.as_deref(), Some("The tool returned: 21C"));
+    // tool_choice "required" (Converse `any`) calls a tool again, even after a tool result.
+    assert_eq!(
+        normalised(&response)["choices"][0]["message"]["tool_calls"][0]["function"],
+        json!({"name":"w","arguments":"{\"city\":\"Paris\"}"})
+    );
     assert_eq!(
         mock.recorder().last().unwrap().json(),
         json!({"messages":[
@@ -216,8 +246,8 @@ async fn converse_sends_sdk_shapes_and_maps_text_tools_and_reasoning() {
     assert_eq!(
         normalised(&tools2)["choices"][0],
         json!({"index":0,"message":{"role":"assistant","content":"Let me check both.","tool_calls":[
-            {"id":"tooluse_mock0","type":"function","function":{"name":"get_weather","arguments":"{\"location\":\"Paris\"}"}},
-            {"id":"tooluse_mock1","type":"function","function":{"name":"get_weather","arguments":"{\"location\":\"Tokyo\"}"}}]},
+            {"id":"tooluse_ID","type":"function","function":{"name":"get_weather","arguments":"{\"location\":\"Paris\"}"}},
+            {"id":"tooluse_ID","type":"function","function":{"name":"get_weather","arguments":"{\"location\":\"Tokyo\"}"}}]},
             "finish_reason":"tool_calls","logprobs":null})
     );
     let reasoning = adapter.typed_chat(hello("r1"), "deepseek.r1-reasoning").await.unwrap();
@@ -236,7 +266,7 @@ async fn converse_stream_tool_first_and_reasoning() {
         deltas(stream).await,
         vec![
             json!([{"role":"assistant","content":""}, null]),
-            json!([{"tool_calls":[{"index":0,"id":"tooluse_mock0","type":"function","function":{"name":"get_weather","arguments":""}}]}, null]),
+            json!([{"tool_calls":[{"index":0,"id":"tooluse_ID","type":"function","function":{"name":"get_weather","arguments":""}}]}, null]),
             json!([{"tool_calls":[{"index":0,"function":{"arguments":"{\"location\":"}}]}, null]),
             json!([{"tool_calls":[{"index":0,"function":{"arguments":"\"Paris\"}"}}]}, null]),
             json!([{}, "tool_calls"]),
@@ -339,13 +369,14 @@ async fn rejected_and_missing_credentials_are_gateway_authentication_errors() {
 #[tokio::test]
 async fn arn_ids_are_sent_percent_encoded() {
     let mock = spawn(MockConfig::default()).await.unwrap();
-    let arn = "arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/a1b2c3";
+    // A provisioned model: sent as it is (an application profile would first be looked up, bedrock_profiles.rs).
+    let arn = "arn:aws:bedrock:us-east-1:123456789012:provisioned-model/a1b2c3";
     adapter(&mock).typed_chat(hello("p"), arn).await.unwrap();
     let sent = mock.recorder().last().unwrap();
     assert_eq!(sent.model.as_deref(), Some(arn));
     assert_eq!(
         sent.path,
-        "/model/arn%3Aaws%3Abedrock%3Aus-east-1%3A123456789012%3Aapplication-inference-profile%2Fa1b2c3/converse"
+        "/model/arn%3Aaws%3Abedrock%3Aus-east-1%3A123456789012%3Aprovisioned-model%2Fa1b2c3/converse"
     );
 }
 
@@ -483,13 +514,26 @@ async fn http_images_are_fetched_within_limits() {
     let text = image_server("text/html").await;
     let error = open.typed_chat(with_image(&format!("http://{text}/page")), claude).await.unwrap_err();
     assert!(error.message.contains("not an image"), "{}", error.message);
+
+    // Nobody listens: one plain reason, the image named without its query; what the OS said goes to the log only.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+    let error = open
+        .typed_chat(with_image(&format!("http://{closed}/cat.png?X-Amz-Signature=secret")), claude)
+        .await
+        .unwrap_err();
+    assert_eq!(error.code, ErrorCode::InvalidValue);
+    assert_eq!(
+        error.message,
+        format!("Could not use the image at http://{closed}/cat.png: the image's server could not be reached.")
+    );
+    assert!(error.detail.as_deref().is_some_and(|d| !d.is_empty()), "the cause is kept for the log");
 }
 
 #[cfg(feature = "control-plane")]
 #[tokio::test]
 async fn list_models_returns_foundation_models_and_profiles() {
     let mock = spawn(MockConfig::default()).await.unwrap();
-    let models = adapter(&mock).list_models().await.unwrap();
+    let models = obs_adapters::ChatAdapter::list_models(&adapter(&mock)).await.unwrap();
     let ids: Vec<&str> = models.iter().map(|m| m.id.as_str()).collect();
     assert_eq!(
         ids,
@@ -499,9 +543,16 @@ async fn list_models_returns_foundation_models_and_profiles() {
             "amazon.nova-lite-v1:0",
             "meta.llama3-8b-instruct-v1:0",
             "mistral.mistral-large-2402-v1:0",
+            // Embedding models, which /v1/embeddings serves.
+            "amazon.titan-embed-text-v2:0",
+            "cohere.embed-english-v3",
+            "cohere.embed-v4:0",
             "us.anthropic.claude-3-5-sonnet-20241022-v2:0",
             "global.anthropic.claude-sonnet-4-5-20250929-v1:0",
             "us.amazon.nova-lite-v1:0",
+            // The account's application profiles, by ARN.
+            "arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/claudeapp01",
+            "arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/novaapp01",
         ]
     );
     assert!(models.iter().all(|m| m.owned_by == "bedrock"));

@@ -1,5 +1,5 @@
 //! The OpenAI adapter against obs-mock through the real reqwest client: whole bodies, chunk sequences, every
-//! error scenario of contract §12 mapped per §2, cancellation on drop.
+//! error scenario of docs/demo.md mapped per §2, cancellation on drop.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod typed;
@@ -40,15 +40,19 @@ async fn non_stream_passes_the_body_through_and_keeps_every_field() {
     let client_request = request(json!({"model":"my-alias","messages":[{"role":"user","content":"hello there"}],
         "seed":7,"response_format":{"type":"text"},"metadata":{"k":"v"},"temperature":0.2}));
     let response = adapter.typed_chat(client_request, "gpt-4o").await.unwrap();
+    let mut value = serde_json::to_value(&response).unwrap();
+    assert_eq!(value["id"].as_str().map(str::len), Some("chatcmpl-".len() + 29), "{value}");
+    value["created"] = json!(0);
+    value["id"] = json!("chatcmpl-ID");
     assert_eq!(
-        serde_json::to_value(&response).unwrap(),
-        json!({"id":"chatcmpl-mock00000000","object":"chat.completion","created":1732500000,"model":"gpt-4o",
+        value,
+        json!({"id":"chatcmpl-ID","object":"chat.completion","created":0,"model":"gpt-4o",
             "choices":[{"index":0,"message":{"role":"assistant","content":"You said: hello there","refusal":null,"annotations":[]},
                 "finish_reason":"stop","logprobs":null}],
             "usage":{"prompt_tokens":2,"completion_tokens":4,"total_tokens":6,
                 "prompt_tokens_details":{"cached_tokens":0,"audio_tokens":0},
                 "completion_tokens_details":{"reasoning_tokens":0,"audio_tokens":0,"accepted_prediction_tokens":0,"rejected_prediction_tokens":0}},
-            "service_tier":"default","system_fingerprint":"fp_obs_mock"})
+            "service_tier":"default","system_fingerprint":"fp_5f2b9c04d1"})
     );
     let sent = mock.recorder().last().unwrap();
     assert_eq!(
@@ -66,11 +70,14 @@ async fn tool_call_reply_keeps_null_content_and_string_arguments() {
     let mock = spawn(MockConfig::default()).await.unwrap();
     let adapter = adapter(&mock, "sk-test", Timeouts::default());
     let response = adapter.typed_chat(hello("gpt-tool-first"), "gpt-tool-first").await.unwrap();
-    let value = serde_json::to_value(&response).unwrap();
+    let mut value = serde_json::to_value(&response).unwrap();
+    let call = &mut value["choices"][0]["message"]["tool_calls"][0];
+    assert_eq!(call["id"].as_str().map(str::len), Some("call_".len() + 24), "{call}");
+    call["id"] = json!("call_ID");
     assert_eq!(
         value["choices"][0]["message"],
         json!({"role":"assistant","content":null,"refusal":null,"annotations":[],
-            "tool_calls":[{"id":"call_mock0","type":"function","function":{"name":"get_weather","arguments":"{\"location\":\"Paris\"}"}}]})
+            "tool_calls":[{"id":"call_ID","type":"function","function":{"name":"get_weather","arguments":"{\"location\":\"Paris\"}"}}]})
     );
     assert_eq!(value["choices"][0]["finish_reason"], "tool_calls");
 }
@@ -98,6 +105,12 @@ async fn stream_asks_for_usage_and_yields_every_chunk() {
     // Same chunks as the upstream sent, in order (the fixture is the mock's own transcript of this scenario).
     let normalise = |mut v: Value| {
         v["id"] = json!("x");
+        v["created"] = json!(0);
+        for call in v.pointer_mut("/choices/0/delta/tool_calls").and_then(Value::as_array_mut).into_iter().flatten() {
+            if let Some(id) = call.get_mut("id") {
+                *id = json!("call_ID");
+            }
+        }
         v
     };
     assert_eq!(
@@ -197,13 +210,19 @@ async fn dropping_the_stream_closes_the_upstream_connection() {
 }
 
 #[tokio::test]
-async fn list_models_tags_openai_and_keeps_only_chat_models() {
+async fn list_models_tags_openai_and_keeps_chat_and_embedding_models() {
     let mock = spawn(MockConfig::default()).await.unwrap();
     let models = adapter(&mock, "sk-test", Timeouts::default()).list_models().await.unwrap();
     let ids: Vec<(&str, &str)> = models.iter().map(|m| (m.id.as_str(), m.owned_by.as_str())).collect();
-    // The upstream also lists text-embedding-3-small: not a chat model, so not listed.
+    // text-embedding-3-small is listed too: /v1/embeddings serves it.
     assert_eq!(
         ids,
-        [("gpt-4o", "openai"), ("gpt-4o-mini", "openai"), ("o3-mini", "openai"), ("obs-mock-tool", "openai")]
+        [
+            ("gpt-4o", "openai"),
+            ("gpt-4o-mini", "openai"),
+            ("o3-mini", "openai"),
+            ("text-embedding-3-small", "openai"),
+            ("obs-mock-tool", "openai")
+        ]
     );
 }

@@ -27,7 +27,7 @@ proptest! {
             bytes = String::from_utf8(bytes).unwrap().replace('\n', "\r\n").into_bytes();
         }
         let whole = parse(&[&bytes]);
-        prop_assert_eq!(whole.len(), 14);
+        prop_assert_eq!(whole.len(), 12);
         prop_assert_eq!(whole.last().unwrap().data.as_str(), "[DONE]");
         let mut positions: Vec<usize> = cuts.iter().map(|i| i.index(bytes.len() + 1)).collect();
         positions.sort_unstable();

@@ -26,6 +26,137 @@ pub enum Command {
     Config(ConfigArgs),
     /// Saved chat sessions.
     History(HistoryArgs),
+    /// Manage gateway keys through a running gateway's admin API (needs an admin key).
+    Keys(KeysArgs),
+    /// Usage totals from a running gateway's usage records (needs an admin key).
+    Usage(UsageArgs),
+}
+
+/// `usage`.
+#[derive(Debug, Args)]
+pub struct UsageArgs {
+    /// The gateway's base URL.
+    #[arg(long, env = "CHAT_SERVER_URL", default_value = "http://localhost:8000")]
+    pub server_url: String,
+    /// The admin key (else ADMIN_API_KEY).
+    #[arg(long, env = "ADMIN_API_KEY", hide_env_values = true)]
+    pub admin_key: Option<String>,
+    /// Only this key id (or `static`).
+    #[arg(long)]
+    pub key: Option<String>,
+    /// Only this team.
+    #[arg(long)]
+    pub team: Option<String>,
+    /// Only this model (as clients send it).
+    #[arg(long)]
+    pub model: Option<String>,
+    /// From this time (Unix seconds, inclusive).
+    #[arg(long)]
+    pub from: Option<i64>,
+    /// Before this time (Unix seconds).
+    #[arg(long)]
+    pub to: Option<i64>,
+    /// Group by key, team, model, provider or day.
+    #[arg(long)]
+    pub group_by: Option<String>,
+    /// Print the raw JSON answer.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `keys`.
+#[derive(Debug, Args)]
+pub struct KeysArgs {
+    /// The gateway's base URL.
+    #[arg(long, global = true, env = "CHAT_SERVER_URL", default_value = "http://localhost:8000")]
+    pub server_url: String,
+    /// The admin key (else ADMIN_API_KEY).
+    #[arg(long, global = true, env = "ADMIN_API_KEY", hide_env_values = true)]
+    pub admin_key: Option<String>,
+    /// Print the raw JSON answer.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// What to do.
+    #[command(subcommand)]
+    pub action: KeysAction,
+}
+
+/// `keys …`.
+#[derive(Debug, Subcommand)]
+pub enum KeysAction {
+    /// Create a key; its secret is printed this once.
+    Create {
+        /// Who the key is for.
+        #[arg(long)]
+        name: String,
+        /// Its settings.
+        #[command(flatten)]
+        fields: KeyFields,
+    },
+    /// List every key (never their secrets).
+    List,
+    /// Show one key.
+    Show {
+        /// The key's id (`key_…`).
+        id: String,
+    },
+    /// Change a key's settings.
+    Update {
+        /// The key's id.
+        id: String,
+        /// A new name.
+        #[arg(long)]
+        name: Option<String>,
+        /// The settings to change.
+        #[command(flatten)]
+        fields: KeyFields,
+        /// Clear these settings (team, models, rpm, tpm, max_parallel, budget_usd, budget_period, expires_at,
+        /// metadata).
+        #[arg(long, value_delimiter = ',')]
+        clear: Vec<String>,
+    },
+    /// Revoke a key: it stops working on every replica within keys.refresh_seconds.
+    Revoke {
+        /// The key's id.
+        id: String,
+    },
+    /// Replace a key's secret; the new one is printed this once.
+    Rotate {
+        /// The key's id.
+        id: String,
+    },
+}
+
+/// A key's settings (docs/reference/keys.md §3).
+#[derive(Debug, Args, Default)]
+pub struct KeyFields {
+    /// Its team.
+    #[arg(long)]
+    pub team: Option<String>,
+    /// Allowed model ids or groups, comma-separated (`claude-*` allows a prefix).
+    #[arg(long, value_delimiter = ',')]
+    pub models: Option<Vec<String>>,
+    /// Requests per minute.
+    #[arg(long)]
+    pub rpm: Option<u64>,
+    /// Tokens per minute.
+    #[arg(long)]
+    pub tpm: Option<u64>,
+    /// Requests at once.
+    #[arg(long)]
+    pub max_parallel: Option<u64>,
+    /// Budget per period, in US dollars.
+    #[arg(long)]
+    pub budget_usd: Option<f64>,
+    /// The budget's period: day, week or month.
+    #[arg(long)]
+    pub budget_period: Option<String>,
+    /// Expiry, Unix seconds.
+    #[arg(long)]
+    pub expires_at: Option<i64>,
+    /// Free-form JSON object.
+    #[arg(long)]
+    pub metadata: Option<String>,
 }
 
 /// `serve`.
@@ -40,7 +171,8 @@ pub struct ServeArgs {
     /// Configuration file (default: $OBS_CONFIG when set and not empty, else ./obs.toml if present).
     #[arg(long)]
     pub config: Option<PathBuf>,
-    /// Emulate OpenAI and Bedrock in-process: real answers, no keys, no network.
+    /// Answer from an in-process emulator of OpenAI and Bedrock that replies like a model: text derived from the
+    /// prompt, tool calls built from the tool's schema, JSON for structured output; no keys, no network.
     #[arg(long)]
     pub demo: bool,
     /// Serve without gateway keys.

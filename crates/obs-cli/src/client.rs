@@ -94,6 +94,30 @@ impl ObsClient {
         })
     }
 
+    /// A client of the admin API with `admin_key`.
+    pub fn admin(server_url: &str, admin_key: Option<String>) -> Self {
+        ObsClient {
+            http: reqwest::Client::new(),
+            base: server_url.trim_end_matches('/').to_owned(),
+            key: admin_key.filter(|k| !k.is_empty()),
+        }
+    }
+
+    /// An admin call (`/obs/keys…`): the JSON answer.
+    pub async fn admin_call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<&Value>,
+    ) -> Result<Value, ClientError> {
+        let mut builder = self.request(method, path);
+        if let Some(body) = body {
+            builder = builder.json(body);
+        }
+        let response = self.send(builder).await?;
+        response.json().await.map_err(|e| ClientError::Protocol(e.to_string()))
+    }
+
     /// `GET /v1/models`.
     pub async fn models(&self) -> Result<Value, ClientError> {
         let response = self.send(self.request(reqwest::Method::GET, "/v1/models")).await?;

@@ -1,4 +1,5 @@
-//! The obs command line: `serve`, `chat`, `models`, `config`, `history` (contract §11).
+//! The obs command line: `serve`, `chat`, `models`, `config`, `history`, `keys`, `usage` (docs/reference/configuration.md §10,
+//! docs/reference/keys.md).
 //!
 //! Owns argument parsing ([`args`], clap derive with environment fallbacks), the chat REPL ([`chat`]), the client
 //! of a running gateway ([`client`]), `.env` editing ([`config_cmd`]) and saved sessions ([`sessions`]). `serve`
@@ -13,6 +14,7 @@ pub mod chat;
 pub mod client;
 mod commands;
 pub mod config_cmd;
+mod keys_cmd;
 pub mod sessions;
 
 use std::io::{IsTerminal, Write};
@@ -56,6 +58,8 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
     match &cli.command {
         Command::Serve(args) => commands::serve(args, &runtime),
         Command::Models(args) => commands::models(args, &runtime, &mut out),
+        Command::Keys(args) => keys_cmd::run(args, &runtime, &mut out),
+        Command::Usage(args) => keys_cmd::usage(args, &runtime, &mut out),
         Command::History(args) => commands::history(&args.action, &sessions::SessionStore::from_env()?, &mut out),
         Command::Chat(args) => {
             let store = sessions::SessionStore::from_env()?;

@@ -1,6 +1,6 @@
-//! Bedrock Claude body → internal OpenAI request (contract §5.2), losing nothing: what OpenAI has no field for is
-//! kept in [`ClaudeIngress`] and on the messages' Claude-only fields, so a Claude body routed to Claude goes out as
-//! it came in.
+//! Bedrock Claude body → internal OpenAI request (docs/reference/formats.md §4), losing nothing: what OpenAI has no
+//! field for is kept in [`ClaudeIngress`] and on the messages' Claude-only fields, so a Claude body routed to Claude
+//! goes out as it came in.
 
 use obs_models::JsonObject;
 use obs_models::claude::{
@@ -28,7 +28,7 @@ pub fn to_internal(body: Value) -> Result<ChatCompletionRequest, Error> {
         Some(Value::Bool(b)) => Some(b),
         Some(_) => return Err(Error::invalid("stream", "`stream` must be a boolean.")),
     };
-    check_claude_body(&object)?;
+    check_claude_body(&object, &BEDROCK_BLOCKS)?;
     let claude: ClaudeRequest = typed(Value::Object(object))?;
     Ok(convert(model, stream, claude))
 }
@@ -48,7 +48,12 @@ fn take_model(object: &mut Map<String, Value>) -> Result<String, Error> {
     }
 }
 
-fn check_claude_body(object: &Map<String, Value>) -> Result<(), Error> {
+/// The content-block types a Bedrock Claude body may hold on `/v1/chat/completions`.
+const BEDROCK_BLOCKS: [&str; 6] = ["text", "image", "tool_use", "tool_result", "thinking", "redacted_thinking"];
+
+/// Claude's own checks on a body: `max_tokens`, the sampling ranges, and `messages` (roles, content, block types
+/// among `known`).
+pub(crate) fn check_claude_body(object: &Map<String, Value>, known: &[&str]) -> Result<(), Error> {
     if !object.get("max_tokens").and_then(Value::as_u64).is_some_and(|n| n >= 1 && n <= u64::from(u32::MAX)) {
         return Err(Error::invalid("max_tokens", "`max_tokens` is required and must be an integer of at least 1."));
     }
@@ -80,7 +85,7 @@ fn check_claude_body(object: &Map<String, Value>) -> Result<(), Error> {
             Some(Value::String(_)) => {}
             Some(Value::Array(blocks)) => {
                 for (j, block) in blocks.iter().enumerate() {
-                    check_block(&format!("messages.{i}.content.{j}"), block)?;
+                    check_block(&format!("messages.{i}.content.{j}"), block, known)?;
                 }
             }
             _ => {
@@ -94,15 +99,16 @@ fn check_claude_body(object: &Map<String, Value>) -> Result<(), Error> {
     Ok(())
 }
 
-fn check_block(at: &str, block: &Value) -> Result<(), Error> {
+fn check_block(at: &str, block: &Value, known: &[&str]) -> Result<(), Error> {
     match block.get("type").and_then(Value::as_str) {
-        Some("text" | "image" | "tool_use" | "tool_result" | "thinking" | "redacted_thinking") => Ok(()),
+        Some(kind) if known.contains(&kind) => Ok(()),
         Some(other) => Err(Error::invalid(format!("{at}.type"), format!("Unknown content block type '{other}'."))),
         None => Err(Error::invalid(format!("{at}.type"), "Each content block needs a string `type`.")),
     }
 }
 
-fn convert(model: String, stream: Option<bool>, claude: ClaudeRequest) -> ChatCompletionRequest {
+/// A checked Claude body as the internal request.
+pub(crate) fn convert(model: String, stream: Option<bool>, claude: ClaudeRequest) -> ChatCompletionRequest {
     let mut messages = Vec::with_capacity(claude.messages.len() + 1);
     let mut system_blocks = None;
     if let Some(system) = &claude.system {

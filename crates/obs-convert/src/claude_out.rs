@@ -1,4 +1,5 @@
-//! Internal response → Claude response for `?target_format=bedrock_claude` (contract §6.1).
+//! Internal response → Anthropic message, for `?target_format=bedrock_claude` (docs/reference/formats.md §9.2) and for
+//! a Messages request (`/v1/messages`) served by a model other than Claude on Bedrock.
 
 use obs_models::claude::{ClaudeResponse, ClaudeUsage, ContentBlock, ThinkingBlock, ToolUseBlock};
 use obs_models::openai::ChatCompletionResponse;
@@ -11,7 +12,16 @@ use crate::{Error, finish};
 pub fn from_internal(response: &ChatCompletionResponse) -> Result<ClaudeResponse, Error> {
     let choice = response.choices.first().ok_or_else(|| Error::upstream("The upstream answer had no choices."))?;
     let mut content = Vec::new();
-    if let Some(reasoning) = choice.message.reasoning_content.as_ref().filter(|r| !r.is_empty()) {
+    // Claude's own blocks, signed, when the answer came from Claude; else the reasoning text as one block.
+    let signed = choice
+        .message
+        .extra
+        .get("thinking_blocks")
+        .and_then(|blocks| serde_json::from_value::<Vec<ContentBlock>>(blocks.clone()).ok())
+        .filter(|blocks| !blocks.is_empty());
+    if let Some(blocks) = signed {
+        content.extend(blocks);
+    } else if let Some(reasoning) = choice.message.reasoning_content.as_ref().filter(|r| !r.is_empty()) {
         content.push(ContentBlock::Thinking(ThinkingBlock { thinking: reasoning.clone(), signature: None }));
     }
     if let Some(text) = choice.message.content.as_ref().filter(|t| !t.is_empty()) {
@@ -26,7 +36,8 @@ pub fn from_internal(response: &ChatCompletionResponse) -> Result<ClaudeResponse
     }
     let usage = response.usage.as_ref();
     Ok(ClaudeResponse {
-        id: response.id.clone(),
+        // A Claude-shaped answer has a Claude-shaped id (`msg_…`), whichever model wrote it.
+        id: crate::anthropic::message_id(&response.id),
         kind: "message".to_owned(),
         role: "assistant".to_owned(),
         model: response.model.clone(),
@@ -39,6 +50,18 @@ pub fn from_internal(response: &ChatCompletionResponse) -> Result<ClaudeResponse
             extra: Default::default(),
         },
     })
+}
+
+/// The answer of a Messages request (`/v1/messages`) served by a model other than Claude on Bedrock: as
+/// [`from_internal`], every thinking block with a `signature` (empty: such a model signs nothing).
+pub fn to_message(response: &ChatCompletionResponse) -> Result<ClaudeResponse, Error> {
+    let mut message = from_internal(response)?;
+    for block in &mut message.content {
+        if let ContentBlock::Thinking(thinking) = block {
+            thinking.signature.get_or_insert_with(String::new);
+        }
+    }
+    Ok(message)
 }
 
 /// Tool arguments as a JSON object; an upstream that sent malformed JSON gets its raw text kept under `_raw`

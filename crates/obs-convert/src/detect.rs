@@ -1,9 +1,9 @@
-//! Ingress format detection on the raw JSON object (contract §5.1).
+//! Ingress format detection on the raw JSON object (docs/reference/formats.md §2).
 //!
 //! Precedence: `anthropic_version` → Bedrock Claude; a string `inputText` → Bedrock Titan (whose
-//! `textGenerationConfig` is optional, as Bedrock has it); an array `messages` → OpenAI; anything else is unsupported. Keys are case-sensitive. The original's
-//! heuristics (`max_tokens` + `system`/`top_k`/… meaning Claude) are deliberately gone: an OpenAI body with a named
-//! `tool_choice` is OpenAI.
+//! `textGenerationConfig` is optional, as Bedrock has it); an array `messages` → OpenAI; anything else is unsupported.
+//! Keys are case-sensitive. The original's heuristics (`max_tokens` + `system`/`top_k`/… meaning Claude) are
+//! deliberately gone: an OpenAI body with a named `tool_choice` is OpenAI.
 
 use serde_json::Value;
 

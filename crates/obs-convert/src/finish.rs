@@ -1,4 +1,5 @@
-//! Finish-reason mapping between Bedrock (Claude, Titan, Converse) and OpenAI (contract §9.4, §6.1, §6.2).
+//! Finish-reason mapping between Bedrock (Claude, Titan, Converse) and OpenAI (docs/reference/formats.md §8.2, §9.2,
+//! §9.3).
 
 use obs_models::openai::FinishReason;
 

@@ -1,5 +1,5 @@
 //! The whole ingress step: raw body bytes → (detected format, validated internal request), with the error order of
-//! contract §2 (JSON → object → format → validation).
+//! docs/reference/errors.md §2 (JSON → object → format → validation).
 
 use obs_models::error::ErrorCode;
 use obs_models::openai::ChatCompletionRequest;
@@ -24,12 +24,7 @@ use crate::detect::{IngressFormat, detect};
 /// assert_eq!(err.code.as_str(), "empty_messages");
 /// ```
 pub fn parse_chat_request(body: &[u8]) -> Result<(IngressFormat, ChatCompletionRequest), Error> {
-    // UTF-8 checked once for the whole body: parsing from `&str` skips serde_json's check of every string.
-    let body = std::str::from_utf8(body).map_err(|e| {
-        let at = e.valid_up_to();
-        Error::new(ErrorCode::InvalidJson, format!("The request body is not valid JSON: not UTF-8 at byte {at}."))
-    })?;
-    let value: Value = serde_json::from_str(body).map_err(|e| json_error(&e))?;
+    let value = parse_json(body)?;
     if !value.is_object() {
         return Err(Error::new(ErrorCode::InvalidBody, "The request body must be a JSON object."));
     }
@@ -40,12 +35,24 @@ pub fn parse_chat_request(body: &[u8]) -> Result<(IngressFormat, ChatCompletionR
              (`anthropic_version`) or a Bedrock Titan body (a string `inputText`).",
         ));
     };
-    let request = match format {
+    let mut request = match format {
         IngressFormat::OpenAi => crate::validate::openai_request(value)?,
         IngressFormat::BedrockClaude => crate::claude_in::to_internal(value)?,
         IngressFormat::BedrockTitan => crate::titan_in::to_internal(value)?,
     };
+    // obs's own field, never forwarded to an OpenAI-compatible upstream.
+    crate::guardrail::take_from_body(&mut request)?;
     Ok((format, request))
+}
+
+/// The body as JSON (`invalid_json` with serde_json's account, or a clearer one, when it is not).
+pub(crate) fn parse_json(body: &[u8]) -> Result<Value, Error> {
+    // UTF-8 checked once for the whole body: parsing from `&str` skips serde_json's check of every string.
+    let body = std::str::from_utf8(body).map_err(|e| {
+        let at = e.valid_up_to();
+        Error::new(ErrorCode::InvalidJson, format!("The request body is not valid JSON: not UTF-8 at byte {at}."))
+    })?;
+    serde_json::from_str(body).map_err(|e| json_error(&e))
 }
 
 /// serde_json's own words, except where they mislead: a lone UTF-16 surrogate (`"\ud800"`, which JSON allows but

@@ -1,5 +1,5 @@
-//! `?target_format=` (contract §6): `openai` (default), `bedrock_claude` (`claude`, `anthropic`), `bedrock_titan`
-//! (`titan`), case-insensitive; anything else is 400 `invalid_target_format`.
+//! `?target_format=` (docs/reference/formats.md §9): `openai` (default), `bedrock_claude` (`claude`, `anthropic`),
+//! `bedrock_titan` (`titan`), case-insensitive; anything else is 400 `invalid_target_format`.
 
 use obs_models::error::ErrorCode;
 

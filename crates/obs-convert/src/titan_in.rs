@@ -1,4 +1,4 @@
-//! Bedrock Titan body → internal OpenAI request (contract §5.3): `inputText` becomes one user message,
+//! Bedrock Titan body → internal OpenAI request (docs/reference/formats.md §5): `inputText` becomes one user message,
 //! `maxTokenCount`→`max_tokens`, `topP`→`top_p`, `stopSequences`→`stop`. The body is remembered in
 //! [`TitanIngress`] so a Titan body routed to Titan goes out unchanged.
 

@@ -1,5 +1,5 @@
-//! Internal response → Titan response for `?target_format=bedrock_titan` (contract §6.2). Tool calls have no Titan
-//! form: the text part is answered with `FINISH` (callers log it).
+//! Internal response → Titan response for `?target_format=bedrock_titan` (docs/reference/formats.md §9.3). Tool calls
+//! have no Titan form: the text part is answered with `FINISH` (callers log it).
 
 use obs_models::openai::{ChatCompletionResponse, FinishReason};
 use obs_models::titan::{TitanResponse, TitanResult};

@@ -1,6 +1,6 @@
-//! Validation of an OpenAI-format body (contract §3) on the raw JSON, so every failure names its field as a dotted
-//! path (`messages.2.role`, `temperature`). Typed parsing follows and cannot then fail on anything but exotic input,
-//! which still becomes `invalid_value` with serde's path.
+//! Validation of an OpenAI-format body (docs/reference/formats.md §3) on the raw JSON, so every failure names its field
+//! as a dotted path (`messages.2.role`, `temperature`). Typed parsing follows and cannot then fail on anything but
+//! exotic input, which still becomes `invalid_value` with serde's path.
 
 use obs_models::error::ErrorCode;
 use obs_models::openai::ChatCompletionRequest;

@@ -1,4 +1,5 @@
-//! Internal request → Claude and Titan InvokeModel bodies (contract §9.1, §9.2; orig C33, C36–C38 as fixed).
+//! Internal request → Claude and Titan InvokeModel bodies (docs/reference/formats.md §7.3, §7.4; orig C33, C36–C38 as
+//! fixed).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::collections::HashMap;
@@ -194,4 +195,83 @@ fn titan_rejects_tools_and_images() {
         json!({"model":"t","messages":[{"role":"user","content":"x"},{"role":"tool","tool_call_id":"c","content":"r"}]}),
     );
     assert_eq!(titan::build(&tool_turn, 512).unwrap_err().code, ErrorCode::UnsupportedParameter);
+}
+
+#[test]
+fn reasoning_effort_asks_claude_to_think_with_room_above_the_budget() {
+    let body = claude(json!({"model":"m","max_tokens":1000,"temperature":0.2,"top_p":0.5,"reasoning_effort":"low",
+        "messages":[{"role":"user","content":"Think."}]}));
+    assert_eq!(
+        body,
+        json!({"anthropic_version":"bedrock-2023-05-31","max_tokens":3048,
+            "messages":[{"role":"user","content":"Think."}],"thinking":{"type":"enabled","budget_tokens":2048}}),
+        "max_tokens raised above the budget; temperature and top_p that thinking forbids dropped"
+    );
+    let own =
+        claude(json!({"model":"m","temperature":1,"top_p":0.97,"thinking":{"type":"enabled","budget_tokens":5000},
+        "messages":[{"role":"user","content":"Think."}]}));
+    assert_eq!(
+        (own["thinking"]["budget_tokens"].clone(), own["max_tokens"].clone()),
+        (json!(5000), json!(5000 + 4096))
+    );
+    assert_eq!(
+        (own["temperature"].clone(), own["top_p"].clone()),
+        (json!(1.0), json!(0.97)),
+        "the allowed values stay"
+    );
+    assert_eq!(
+        claude_error(json!({"model":"m","reasoning_effort":"maximum","messages":[{"role":"user","content":"x"}]})),
+        (ErrorCode::InvalidValue, Some("reasoning_effort".to_owned()))
+    );
+}
+
+#[test]
+fn thinking_blocks_a_client_sends_back_go_first_in_their_turn() {
+    let tool_turn = |extra: Value| {
+        let mut assistant = json!({"role":"assistant","content":null,
+            "tool_calls":[{"id":"toolu_1","type":"function","function":{"name":"f","arguments":"{}"}}]});
+        for (key, value) in extra.as_object().unwrap() {
+            assistant[key] = value.clone();
+        }
+        claude(json!({"model":"m","reasoning_effort":"low","messages":[{"role":"user","content":"go"}, assistant,
+            {"role":"tool","tool_call_id":"toolu_1","content":"done"}]}))["messages"][1]["content"]
+            .clone()
+    };
+    let expected = json!([{"type":"thinking","thinking":"plan","signature":"sig"},
+        {"type":"tool_use","id":"toolu_1","name":"f","input":{}}]);
+    assert_eq!(
+        tool_turn(json!({"thinking_blocks":[{"type":"thinking","thinking":"plan","signature":"sig"}]})),
+        expected
+    );
+    assert_eq!(
+        tool_turn(json!({"reasoning_details":[{"type":"reasoning.text","text":"plan","signature":"sig"}]})),
+        expected
+    );
+}
+
+#[test]
+fn cache_breakpoints_reach_claude_where_the_client_put_them() {
+    let mark = json!({"type":"ephemeral","ttl":"1h"});
+    let body = claude(json!({"model":"m",
+        "tools":[{"type":"function","function":{"name":"lookup"},"cache_control":mark}],
+        "messages":[{"role":"system","content":"Long instructions.","cache_control":{"type":"ephemeral"}},
+            {"role":"user","content":[{"type":"text","text":"Long document.","cache_control":mark},{"type":"text","text":"Question?"}]}]}));
+    assert_eq!(
+        body["system"],
+        json!([{"type":"text","text":"Long instructions.","cache_control":{"type":"ephemeral"}}]),
+        "a marked system prompt goes as blocks, the mark on its last one"
+    );
+    assert_eq!(body["tools"][0]["cache_control"], mark);
+    assert_eq!(body["messages"][0]["content"][0], json!({"type":"text","text":"Long document.","cache_control":mark}));
+    // Unmarked, the system prompt stays one string.
+    let plain = claude(json!({"model":"m","messages":[{"role":"system","content":"s"},{"role":"user","content":"u"}]}));
+    assert_eq!(plain["system"], "s");
+    let five: Vec<Value> = (0..5)
+        .map(|i| json!({"type":"text","text":format!("part {i}"),"cache_control":{"type":"ephemeral"}}))
+        .collect();
+    assert_eq!(
+        claude_error(json!({"model":"m","messages":[{"role":"user","content":five}]})),
+        (ErrorCode::InvalidValue, Some("messages".to_owned())),
+        "more breakpoints than Claude takes is a clear 400, not a silent drop"
+    );
 }

@@ -1,4 +1,4 @@
-//! Format detection: orig §10.2 C10–C22 and C22b (as fixed by contract §5.1).
+//! Format detection: orig §10.2 C10–C22 and C22b (as fixed by docs/reference/formats.md §2).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use obs_convert::detect::{IngressFormat, detect};

@@ -1,5 +1,5 @@
-//! The ingress step: error codes and params in contract §2 order, Bedrock-format input (orig C23–C28 with the
-//! contract's fixes), and the lossless Claude and Titan round trips of contract §5.2/§5.3.
+//! The ingress step: error codes and params in docs/reference/errors.md §2 order, Bedrock-format input (orig C23–C28
+//! with the contract's fixes), and the lossless Claude and Titan round trips of docs/reference/formats.md §4/§5.3.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::collections::HashMap;
@@ -101,7 +101,7 @@ fn openai_body_passes_through_with_every_field() {
         "max_completion_tokens":5,"temperature":null});
     let (format, request) = parse(body).unwrap();
     assert_eq!(format, IngressFormat::OpenAi);
-    // `temperature: null` is OpenAI's "absent"; description/parameters are not required (contract §3).
+    // `temperature: null` is OpenAI's "absent"; description/parameters are not required (docs/reference/formats.md §3).
     assert_eq!(
         request,
         json!({"model":"gpt-4o","messages":[{"role":"developer","content":"x"},{"role":"user","content":"hi"}],

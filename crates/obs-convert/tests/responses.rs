@@ -30,7 +30,7 @@ fn c29_response() -> ChatCompletionResponse {
 fn c29_openai_response_to_claude() {
     assert_eq!(
         serde_json::to_value(claude_out::from_internal(&c29_response()).unwrap()).unwrap(),
-        json!({"id":"chatcmpl-123","type":"message","role":"assistant","model":"gpt-4o-mini",
+        json!({"id":"msg_123","type":"message","role":"assistant","model":"gpt-4o-mini",
             "content":[{"type":"text","text":"Hello! How can I help you today?"}],
             "stop_reason":"end_turn","stop_sequence":null,"usage":{"input_tokens":10,"output_tokens":15}})
     );
@@ -104,7 +104,7 @@ fn tool_calls_to_claude_become_tool_use_blocks() {
         "usage":{"prompt_tokens":5,"completion_tokens":7,"total_tokens":12}}));
     assert_eq!(
         serde_json::to_value(claude_out::from_internal(&response).unwrap()).unwrap(),
-        json!({"id":"chatcmpl-9","type":"message","role":"assistant","model":"gpt-4o","content":[
+        json!({"id":"msg_9","type":"message","role":"assistant","model":"gpt-4o","content":[
             {"type":"tool_use","id":"call_1","name":"get_weather","input":{"city":"Paris"}},
             {"type":"tool_use","id":"call_2","name":"now","input":{}}],
             "stop_reason":"tool_use","stop_sequence":null,"usage":{"input_tokens":5,"output_tokens":7}})
@@ -142,6 +142,7 @@ fn claude_tool_use_and_thinking_response_to_internal() {
         json!({"id":"chatcmpl-test","object":"chat.completion","created":1732500000,"model":"anthropic.claude-3-haiku-20240307-v1:0",
             "choices":[{"index":0,"message":{"role":"assistant","content":"I'll check the weather.",
                 "reasoning_content":"The user wants weather.",
+                "thinking_blocks":[{"type":"thinking","thinking":"The user wants weather.","signature":"EqQBCgIYAhIM"}],
                 "tool_calls":[{"id":"toolu_01A09q90qw90lq917835lq9","type":"function","function":{"name":"get_weather","arguments":"{\"location\":\"San Francisco, CA\",\"unit\":\"celsius\"}"}}]},
                 "finish_reason":"tool_calls","logprobs":null}],
             "usage":{"prompt_tokens":472,"completion_tokens":89,"total_tokens":561}})
@@ -173,4 +174,19 @@ fn titan_response_to_internal() {
     );
     let empty = titan::parse_response(br#"{"inputTextTokenCount":1,"results":[]}"#).unwrap();
     assert!(titan::response_to_internal(empty, &meta()).is_err());
+}
+
+#[test]
+fn claude_thinking_survives_the_round_trip_to_the_claude_target_format_signed() {
+    let text = std::fs::read(format!(
+        "{}/../obs-models/tests/fixtures/claude_response_tool_use.json",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap();
+    let (internal, _) = claude_response::to_internal(claude_response::parse(&text).unwrap(), &meta());
+    let claude = serde_json::to_value(obs_convert::claude_out::from_internal(&internal).unwrap()).unwrap();
+    assert_eq!(
+        claude["content"][0],
+        json!({"type":"thinking","thinking":"The user wants weather.","signature":"EqQBCgIYAhIM"})
+    );
 }

@@ -1,4 +1,5 @@
-//! Claude and Titan stream events → internal chunks (contract §9.1, §9.2, §4.2; orig C35).
+//! Claude and Titan stream events → internal chunks (docs/reference/formats.md §7.3, §7.4, streaming.md §2.2; orig
+//! C35).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use obs_convert::bedrock::ResponseMeta;
@@ -100,7 +101,7 @@ fn tool_call_indices_count_calls_not_content_blocks() {
 }
 
 #[test]
-fn tool_first_stream_starts_at_index_zero_and_thinking_becomes_reasoning() {
+fn tool_first_stream_starts_at_index_zero_and_thinking_becomes_reasoning_and_a_signed_block() {
     let chunks = decode_claude(&[
         start(3),
         json!({"type":"content_block_start","index":0,"content_block":{"type":"thinking","thinking":""}}),
@@ -117,6 +118,8 @@ fn tool_first_stream_starts_at_index_zero_and_thinking_becomes_reasoning() {
         vec![
             json!([{"role":"assistant","content":""}, null]),
             json!([{"reasoning_content":"Need a tool."}, null]),
+            // The signature arrives: the whole signed block, for the client to send back on its next turn.
+            json!([{"thinking_blocks":[{"type":"thinking","thinking":"Need a tool.","signature":"sig"}]}, null]),
             json!([{"tool_calls":[{"index":0,"id":"toolu_x","type":"function","function":{"name":"lookup","arguments":""}}]}, null]),
             json!([{"tool_calls":[{"index":0,"function":{"arguments":"{\"q\":1}"}}]}, null]),
             json!([{}, "tool_calls"]),

@@ -1,5 +1,5 @@
-//! Whole stream transcripts per target format (contract §4.2, §6.1, §6.2) for each scenario: text only, text then
-//! two tool calls, tool call first, length finish, mid-stream error. Expected transcripts live in
+//! Whole stream transcripts per target format (docs/reference/streaming.md §2, §5, §6) for each scenario: text
+//! only, text then two tool calls, tool call first, length finish, mid-stream error. Expected transcripts live in
 //! `tests/fixtures/streams/`; `UPDATE_FIXTURES=1` rewrites them (review the diff before committing).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -69,6 +69,23 @@ fn scenario(name: &str) -> Vec<Item> {
             delta(Delta::text("partial")),
             Item::Error(ErrorBody::new(ErrorCode::UpstreamError, "The upstream stream failed.", None)),
         ],
+        // Claude's signed thinking as the Bedrock decoders give it: the text, then the whole block once signed.
+        "signed_thinking" => vec![
+            role(7),
+            delta(Delta::reasoning("Short ")),
+            delta(Delta::reasoning("answer.")),
+            delta({
+                let mut signed = Delta::default();
+                signed.extra.insert(
+                    "thinking_blocks".into(),
+                    serde_json::json!([{"type":"thinking","thinking":"Short answer.","signature":"c2ln"}]),
+                );
+                signed
+            }),
+            delta(Delta::text("Hi")),
+            finish(FinishReason::Stop),
+            usage(7, 3),
+        ],
         other => panic!("unknown scenario {other}"),
     }
 }
@@ -124,6 +141,11 @@ fn openai_transcripts_with_usage() {
 #[test]
 fn claude_event_transcripts() {
     SCENARIOS.iter().for_each(|s| check(s, "claude"));
+}
+
+#[test]
+fn claude_event_transcript_carries_the_thinking_signature() {
+    check("signed_thinking", "claude");
 }
 
 #[test]

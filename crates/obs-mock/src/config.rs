@@ -17,6 +17,10 @@ pub struct MockConfig {
     pub record_limit: usize,
     /// How long the `timeout` scenario keeps an OpenAI request waiting (bounded so nothing hangs forever).
     pub hang: Duration,
+    /// Seed of the ids the emulator mints (`chatcmpl-…`, `call_…`, `msg_bdrk_…`, `toolu_bdrk_…`,
+    /// `tooluse_…`). `None` (the default) draws one per emulator, so ids differ between runs; a fixed seed makes
+    /// every id a function of the request's sequence number.
+    pub id_seed: Option<u64>,
 }
 
 impl Default for MockConfig {
@@ -29,9 +33,13 @@ impl Default for MockConfig {
             openai_api_key: None,
             record_limit: 256,
             hang: Duration::from_secs(30),
+            id_seed: None,
         }
     }
 }
 
 /// The access key id the mock refuses (`UnrecognizedClientException`), to exercise bad gateway credentials.
 pub const REJECTED_ACCESS_KEY_ID: &str = "AKIDREJECTED";
+
+/// The Bedrock API key the mock refuses (`AccessDeniedException`); any other bearer token is accepted.
+pub const REJECTED_BEDROCK_API_KEY: &str = "rejected-bedrock-api-key";

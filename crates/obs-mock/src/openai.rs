@@ -8,12 +8,10 @@ use serde_json::{Value, json};
 
 use crate::config::MockConfig;
 use crate::http::{Body, Step, cut_json, json, streamed};
-use crate::plan::{Conversation, Finish, Plan, count_words, plan};
+use crate::ids::{FINGERPRINT, RequestIds, now_unix};
+use crate::plan::{Conversation, Finish, OfferedTool, OutputFormat, Plan, ToolChoice, count_words, plan};
 use crate::recorder::Recorder;
 use crate::scenario::Scenario;
-
-const CREATED: u64 = 1_732_500_000;
-const FINGERPRINT: &str = "fp_obs_mock";
 
 pub(crate) fn error(status: StatusCode, message: &str, kind: &str, code: Option<&str>) -> Response<Body> {
     json(status, &json!({"error":{"message":message,"type":kind,"param":null,"code":code}}))
@@ -80,7 +78,8 @@ pub(crate) fn chat(body: &Bytes, config: &MockConfig, recorder: &Recorder, seq: 
     let conversation = conversation(messages, &request);
     let plan = plan(scenario, &conversation, config);
     let stream = request.get("stream").and_then(Value::as_bool) == Some(true);
-    let id = format!("chatcmpl-mock{seq:08}");
+    let ids = RequestIds::new(config.id_seed.unwrap_or_default(), seq);
+    let answer = Answer { id: ids.chat_completion(), created: now_unix(), model: &model, ids };
     if !stream {
         if scenario == Scenario::MidstreamError {
             return now(error(
@@ -93,10 +92,10 @@ pub(crate) fn chat(body: &Bytes, config: &MockConfig, recorder: &Recorder, seq: 
         if scenario == Scenario::Disconnect {
             return now(cut_json(b"{\"id\":\"chatcmpl-", &plan, recorder, seq));
         }
-        return (json(StatusCode::OK, &completion(&id, &model, &plan)), plan.first_byte_delay);
+        return (json(StatusCode::OK, &completion(&answer, &plan)), plan.first_byte_delay);
     }
     let include_usage = request.pointer("/stream_options/include_usage").and_then(Value::as_bool) == Some(true);
-    let steps = sse_steps(&id, &model, &plan, include_usage, scenario);
+    let steps = sse_steps(&answer, &plan, include_usage, scenario);
     let mut response = streamed("text/event-stream", steps, &plan, recorder.clone(), seq);
     response.headers_mut().insert(http::header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     now(response)
@@ -159,22 +158,54 @@ fn conversation(messages: &[Value], request: &Value) -> Conversation {
         match message.get("role").and_then(Value::as_str) {
             Some("user") => {
                 conversation.last_user_text = text;
-                conversation.last_tool_result = None;
+                conversation.tool_results.clear();
+                conversation.ends_with_user = true;
             }
-            Some("tool") => conversation.last_tool_result = Some(text),
+            Some("tool" | "function") => {
+                // Consecutive tool messages answer one assistant turn's calls (the assistant turn cleared the list).
+                conversation.tool_results.push(text);
+                conversation.ends_with_user = false;
+            }
+            Some("assistant") => {
+                conversation.tool_results.clear();
+                conversation.ends_with_user = false;
+            }
             _ => {}
         }
     }
-    conversation.tool_names = request
+    conversation.tools = request
         .get("tools")
         .and_then(Value::as_array)
         .map(|tools| {
             tools
                 .iter()
-                .filter_map(|t| t.pointer("/function/name").and_then(Value::as_str).map(str::to_owned))
+                .filter_map(|t| {
+                    let function = t.get("function")?;
+                    Some(OfferedTool {
+                        name: function.get("name").and_then(Value::as_str)?.to_owned(),
+                        description: function.get("description").and_then(Value::as_str).unwrap_or("").to_owned(),
+                        schema: function.get("parameters").cloned().unwrap_or_else(|| json!({})),
+                    })
+                })
                 .collect()
         })
         .unwrap_or_default();
+    conversation.tool_choice = match request.get("tool_choice") {
+        Some(Value::String(mode)) if mode == "none" => ToolChoice::None,
+        Some(Value::String(mode)) if mode == "required" => ToolChoice::Required,
+        Some(choice) => match choice.pointer("/function/name").and_then(Value::as_str) {
+            Some(name) => ToolChoice::Named(name.to_owned()),
+            None => ToolChoice::Auto,
+        },
+        None => ToolChoice::Auto,
+    };
+    conversation.output_format = match request.pointer("/response_format/type").and_then(Value::as_str) {
+        Some("json_object") => Some(OutputFormat::JsonObject),
+        Some("json_schema") => Some(OutputFormat::JsonSchema(
+            request.pointer("/response_format/json_schema/schema").cloned().unwrap_or_else(|| json!({})),
+        )),
+        _ => None,
+    };
     conversation.max_tokens =
         request.get("max_completion_tokens").or_else(|| request.get("max_tokens")).and_then(Value::as_u64);
     conversation
@@ -188,8 +219,12 @@ fn finish_reason(finish: Finish) -> &'static str {
     }
 }
 
-fn call_id(index: usize) -> String {
-    format!("call_mock{index}")
+/// What every chunk of one answer repeats.
+struct Answer<'a> {
+    id: String,
+    created: u64,
+    model: &'a str,
+    ids: RequestIds,
 }
 
 fn usage(plan: &Plan) -> Value {
@@ -199,7 +234,7 @@ fn usage(plan: &Plan) -> Value {
         "completion_tokens_details":{"reasoning_tokens":0,"audio_tokens":0,"accepted_prediction_tokens":0,"rejected_prediction_tokens":0}})
 }
 
-fn completion(id: &str, model: &str, plan: &Plan) -> Value {
+fn completion(answer: &Answer<'_>, plan: &Plan) -> Value {
     let text = plan.text();
     let mut message = json!({"role":"assistant","content": if text.is_empty() { Value::Null } else { json!(text) },
         "refusal":null,"annotations":[]});
@@ -208,18 +243,20 @@ fn completion(id: &str, model: &str, plan: &Plan) -> Value {
             .tool_calls
             .iter()
             .map(
-                |c| json!({"id":call_id(c.index),"type":"function","function":{"name":c.name,"arguments":c.arguments}}),
+                |c| json!({"id":answer.ids.call(c.index),"type":"function","function":{"name":c.name,"arguments":c.arguments}}),
             )
             .collect();
     }
-    json!({"id":id,"object":"chat.completion","created":CREATED,"model":model,
+    json!({"id":answer.id,"object":"chat.completion","created":answer.created,"model":answer.model,
         "choices":[{"index":0,"message":message,"logprobs":null,"finish_reason":finish_reason(plan.finish)}],
         "usage":usage(plan),"service_tier":"default","system_fingerprint":FINGERPRINT})
 }
 
-fn sse_steps(id: &str, model: &str, plan: &Plan, include_usage: bool, scenario: Scenario) -> Vec<Step> {
+fn sse_steps(answer: &Answer<'_>, plan: &Plan, include_usage: bool, scenario: Scenario) -> Vec<Step> {
+    let (id, created, model) = (&answer.id, answer.created, answer.model);
+    let call_id = |index| answer.ids.call(index);
     let chunk = |delta: Value, finish: Option<&str>| -> Step {
-        let mut chunk = json!({"id":id,"object":"chat.completion.chunk","created":CREATED,"model":model,
+        let mut chunk = json!({"id":id,"object":"chat.completion.chunk","created":created,"model":model,
             "service_tier":"default","system_fingerprint":FINGERPRINT,
             "choices":[{"index":0,"delta":delta,"logprobs":null,"finish_reason":finish}]});
         if include_usage {
@@ -277,7 +314,7 @@ fn sse_steps(id: &str, model: &str, plan: &Plan, include_usage: bool, scenario: 
     }
     steps.push(chunk(json!({}), Some(finish_reason(plan.finish))));
     if include_usage {
-        let usage_chunk = json!({"id":id,"object":"chat.completion.chunk","created":CREATED,"model":model,
+        let usage_chunk = json!({"id":id,"object":"chat.completion.chunk","created":created,"model":model,
             "service_tier":"default","system_fingerprint":FINGERPRINT,"choices":[],"usage":usage(plan)});
         steps.push(Step::Data(Bytes::from(format!("data: {usage_chunk}\n\n"))));
     }

@@ -4,21 +4,38 @@
 use std::time::Duration;
 
 use crate::config::MockConfig;
+use crate::plausible::Source;
 use crate::scenario::Scenario;
+use crate::schema_example;
+pub(crate) use crate::tool_use::{OfferedTool, ToolChoice};
 
 /// What the mock read from a request, whatever its API.
 #[derive(Debug, Default)]
 pub(crate) struct Conversation {
     /// Text of the last user turn.
     pub last_user_text: String,
-    /// The last turn was a tool result: the reply then reports it.
-    pub last_tool_result: Option<String>,
+    /// The results of the last turn when it answers tool calls (the reply then reports them).
+    pub tool_results: Vec<String>,
+    /// The last turn is the user's (not a tool result, not an assistant prefill).
+    pub ends_with_user: bool,
     /// Words across every input message (plausible prompt token count).
     pub input_words: u64,
-    /// Names of the tools offered.
-    pub tool_names: Vec<String>,
+    /// The tools offered.
+    pub tools: Vec<OfferedTool>,
+    pub tool_choice: ToolChoice,
+    /// Structured output asked for (OpenAI `response_format`).
+    pub output_format: Option<OutputFormat>,
     /// The output-token limit asked for.
     pub max_tokens: Option<u64>,
+}
+
+/// A structured-output request.
+#[derive(Debug, Clone)]
+pub(crate) enum OutputFormat {
+    /// `{"type":"json_object"}`: some JSON object.
+    JsonObject,
+    /// `{"type":"json_schema","json_schema":{"schema":…}}`: JSON valid against the schema.
+    JsonSchema(serde_json::Value),
 }
 
 pub(crate) fn count_words(text: &str) -> u64 {
@@ -50,7 +67,7 @@ pub(crate) struct PlannedCall {
     pub name: String,
     /// The complete arguments JSON.
     pub arguments: String,
-    /// The arguments cut in two, as streams deliver them.
+    /// The arguments in pieces, as streams deliver them ([`json_pieces`]).
     pub fragments: Vec<String>,
 }
 
@@ -78,24 +95,17 @@ const LONG_SENTENCE: &str = "This is a long reply from the mock, sent in many sm
 const FILLER: [&str; 8] = ["lorem", "ipsum", "dolor", "sit", "amet", "consectetur", "adipiscing", "elit"];
 
 pub(crate) fn plan(scenario: Scenario, conversation: &Conversation, config: &MockConfig) -> Plan {
-    let reply = match (scenario, &conversation.last_tool_result) {
-        (Scenario::Tool, None) => "Let me check that.".to_owned(),
-        (Scenario::Tools2, None) => "Let me check both.".to_owned(),
-        (Scenario::ToolFirst, None) => String::new(),
-        (Scenario::Long, None) => vec![LONG_SENTENCE; 16].join(" "),
-        (_, Some(result)) => format!("The tool returned: {result}"),
-        (_, None) => match config.chunks {
-            Some(n) => FILLER.iter().cycle().take(n.max(1)).copied().collect::<Vec<_>>().join(" "),
-            None => format!("You said: {}", conversation.last_user_text),
-        },
-    };
-    let mut pieces = word_pieces(&reply);
-    let mut calls = match (scenario, &conversation.last_tool_result) {
-        (Scenario::Tool | Scenario::ToolFirst, None) => vec![call(0, tool_name(conversation, 0), "Paris")],
-        (Scenario::Tools2, None) => {
-            vec![call(0, tool_name(conversation, 0), "Paris"), call(1, tool_name(conversation, 1), "Tokyo")]
-        }
-        _ => Vec::new(),
+    let mut calls = crate::tool_use::calls(scenario, conversation);
+    let mut pieces = if !calls.is_empty() {
+        word_pieces(match scenario {
+            Scenario::Tool => "Let me check that.",
+            Scenario::Tools2 => "Let me check both.",
+            _ => "",
+        })
+    } else if let Some(format) = &conversation.output_format {
+        json_pieces(&structured(format, conversation).to_string())
+    } else {
+        word_pieces(&text_reply(scenario, conversation, config))
     };
     let mut finish = if calls.is_empty() { Finish::Stop } else { Finish::ToolUse };
     if let Some(limit) = conversation.max_tokens {
@@ -131,19 +141,56 @@ pub(crate) fn plan(scenario: Scenario, conversation: &Conversation, config: &Moc
     }
 }
 
-fn tool_name(conversation: &Conversation, index: usize) -> String {
-    conversation
-        .tool_names
-        .get(index)
-        .or_else(|| conversation.tool_names.first())
-        .cloned()
-        .unwrap_or_else(|| "get_weather".to_owned())
+/// The text of a reply without tool calls.
+fn text_reply(scenario: Scenario, conversation: &Conversation, config: &MockConfig) -> String {
+    match conversation.tool_results.as_slice() {
+        [] => {}
+        [one] => return format!("The tool returned: {one}"),
+        many => return format!("The tools returned: {}", many.join("; ")),
+    }
+    match (scenario, config.chunks) {
+        (Scenario::Long, _) => vec![LONG_SENTENCE; 16].join(" "),
+        (_, Some(n)) => FILLER.iter().cycle().take(n.max(1)).copied().collect::<Vec<_>>().join(" "),
+        (_, None) => format!("You said: {}", conversation.last_user_text),
+    }
 }
 
-fn call(index: usize, name: String, city: &str) -> PlannedCall {
-    let arguments = format!("{{\"location\":\"{city}\"}}");
-    let fragments = vec!["{\"location\":".to_owned(), format!("\"{city}\"}}")];
-    PlannedCall { index, name, arguments, fragments }
+/// The JSON of a structured-output reply.
+fn structured(format: &OutputFormat, conversation: &Conversation) -> serde_json::Value {
+    let source = Source::new(&conversation.last_user_text);
+    match format {
+        OutputFormat::JsonSchema(schema) => schema_example::example(schema, &source, 0),
+        OutputFormat::JsonObject => {
+            serde_json::json!({"answer": format!("You said: {}", conversation.last_user_text)})
+        }
+    }
+}
+
+/// Compact JSON cut after each `:` and `,` outside strings, as models stream it:
+/// `{"location":"Paris","unit":"celsius"}` → [`{"location":`, `"Paris",`, `"unit":`, `"celsius"}`].
+pub(crate) fn json_pieces(json: &str) -> Vec<String> {
+    let mut pieces = Vec::new();
+    let mut current = String::new();
+    let (mut in_string, mut escaped) = (false, false);
+    for c in json.chars() {
+        current.push(c);
+        if in_string {
+            match (escaped, c) {
+                (true, _) => escaped = false,
+                (false, '\\') => escaped = true,
+                (false, '"') => in_string = false,
+                _ => {}
+            }
+        } else if c == '"' {
+            in_string = true;
+        } else if c == ':' || c == ',' {
+            pieces.push(std::mem::take(&mut current));
+        }
+    }
+    if !current.is_empty() {
+        pieces.push(current);
+    }
+    pieces
 }
 
 /// "You said: hi" → ["You", " said:", " hi"]: every piece but the first keeps its leading space.
@@ -169,6 +216,13 @@ mod tests {
     fn pieces_keep_spaces() {
         assert_eq!(word_pieces("You said: hi"), vec!["You", " said:", " hi"]);
         assert!(word_pieces("").is_empty());
+    }
+
+    #[test]
+    fn json_is_cut_after_keys_and_values() {
+        assert_eq!(json_pieces(r#"{"location":"Paris"}"#), [r#"{"location":"#, r#""Paris"}"#]);
+        assert_eq!(json_pieces(r#"{"a":"x,\":y","b":[1,2]}"#), [r#"{"a":"#, r#""x,\":y","#, r#""b":"#, "[1,", "2]}"]);
+        assert_eq!(json_pieces("{}"), ["{}"]);
     }
 
     #[test]

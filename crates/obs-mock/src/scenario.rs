@@ -1,7 +1,7 @@
-/// What the mock does for a request, chosen by a word in the model id (contract §12), so any client can pick one.
+/// What the mock does for a request, chosen by a word in the model id (docs/demo.md), so any client can pick one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scenario {
-    /// A deterministic text reply derived from the last user message.
+    /// A deterministic text reply derived from the last user message — or, with tools offered, a tool call.
     Text,
     /// A short text, then one tool call.
     Tool,

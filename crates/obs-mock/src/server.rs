@@ -17,9 +17,11 @@ use tokio::task::JoinSet;
 use crate::bedrock::{self, Operation};
 use crate::config::MockConfig;
 use crate::control_plane;
+use crate::embeddings;
 use crate::http::Body;
 use crate::openai;
 use crate::recorder::Recorder;
+use crate::responses;
 
 /// A running emulator. Dropping it stops the server and closes every connection.
 #[derive(Debug)]
@@ -71,7 +73,8 @@ pub async fn spawn(config: MockConfig) -> std::io::Result<MockHandle> {
 }
 
 /// Starts the emulator on `addr` (the binary's `--port`; tests use [`spawn`]).
-pub async fn spawn_on(config: MockConfig, addr: SocketAddr) -> std::io::Result<MockHandle> {
+pub async fn spawn_on(mut config: MockConfig, addr: SocketAddr) -> std::io::Result<MockHandle> {
+    config.id_seed = Some(config.id_seed.unwrap_or_else(crate::ids::random_seed));
     let listener = TcpListener::bind(addr).await?;
     let addr = listener.local_addr()?;
     let recorder = Recorder::new(config.record_limit);
@@ -188,13 +191,25 @@ impl State {
                 }
             },
             (&Method::GET, "/v1/models", _) => openai_rejection().unwrap_or_else(openai::models),
+            (&Method::POST, "/v1/embeddings", _) => openai_rejection().unwrap_or_else(|| embeddings::openai(&body)),
+            (&Method::POST, "/v1/responses", _) => {
+                openai_rejection().unwrap_or_else(|| responses::create(&body, &self.config, &self.recorder, seq))
+            }
+            (&Method::POST, _, Some((_, "invoke")))
+                if model.as_deref().is_some_and(embeddings::is_bedrock_embedding) =>
+            {
+                bedrock_rejection().unwrap_or_else(|| embeddings::bedrock(model.as_deref().unwrap_or(""), &body))
+            }
+            (&Method::POST, _, Some((_, "count-tokens"))) => {
+                bedrock_rejection().unwrap_or_else(|| bedrock::count_tokens(model.as_deref().unwrap_or(""), &body))
+            }
             (&Method::POST, _, Some((_, suffix))) => match (Operation::from_path_suffix(suffix), bedrock_rejection()) {
                 (None, _) => not_found(&path),
                 (Some(_), Some(rejection)) => rejection,
                 (Some(operation), None) => {
                     let model = model.as_deref().unwrap_or("");
                     let (response, delay) =
-                        bedrock::runtime(model, operation, &body, &self.config, &self.recorder, seq);
+                        bedrock::runtime(model, operation, &parts.headers, &body, &self.config, &self.recorder, seq);
                     wait(delay).await;
                     response
                 }
@@ -203,9 +218,14 @@ impl State {
                 bedrock_rejection().unwrap_or_else(|| control_plane::foundation_models(&query))
             }
             (&Method::GET, "/inference-profiles", _) => {
-                bedrock_rejection().unwrap_or_else(control_plane::inference_profiles)
+                bedrock_rejection().unwrap_or_else(|| control_plane::inference_profiles(&query))
             }
+            (&Method::GET, other, _) if other.starts_with("/inference-profiles/") => bedrock_rejection()
+                .unwrap_or_else(|| control_plane::inference_profile(&other["/inference-profiles/".len()..])),
             (&Method::POST, "/", _) => bedrock_rejection().unwrap_or_else(|| crate::sts::handle(&body)),
+            (&Method::POST, other, _) if other.starts_with("/guardrail/") && other.ends_with("/apply") => {
+                bedrock_rejection().unwrap_or_else(|| bedrock::apply_guardrail(other, &body))
+            }
             _ => not_found(&path),
         }
     }

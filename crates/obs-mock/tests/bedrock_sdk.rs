@@ -2,6 +2,8 @@
 //! scenario, typed errors, mid-stream exception frames, validation like the real service.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
 use aws_credential_types::Credentials;
 use aws_sdk_bedrockruntime::config::{BehaviorVersion, Region};
 use aws_sdk_bedrockruntime::error::ProvideErrorMetadata;
@@ -10,6 +12,7 @@ use aws_sdk_bedrockruntime::types::{
     ContentBlock, ContentBlockDelta, ContentBlockStart, ConversationRole, ConverseOutput, ConverseStreamOutput,
     Message, ResponseStream, StopReason,
 };
+use common::{masked, masked_id};
 use obs_mock::{MockConfig, MockHandle, REJECTED_ACCESS_KEY_ID, spawn};
 use pretty_assertions::assert_eq;
 use serde_json::{Value, json};
@@ -66,8 +69,9 @@ async fn converse_text_tools_and_reasoning() {
     assert_eq!(tools2.stop_reason, StopReason::ToolUse);
     let got = blocks(&tools2);
     assert_eq!(got[0], json!({"text": "Let me check both."}));
-    assert_eq!(got[1]["toolUse"][0], "tooluse_mock0");
-    assert_eq!(got[2]["toolUse"][0], "tooluse_mock1");
+    let ids: Vec<&str> = got[1..].iter().map(|b| b["toolUse"][0].as_str().unwrap()).collect();
+    assert_eq!(ids.iter().map(|id| masked_id(id)).collect::<Vec<_>>(), ["tooluse_ID", "tooluse_ID"]);
+    assert_ne!(ids[0], ids[1]);
     assert_eq!(got.len(), 3);
 
     let first = converse(&client, "mistral.tool-first").await;
@@ -89,7 +93,7 @@ async fn converse_stream_events_and_midstream_exception() {
         events.push(match event {
             ConverseStreamOutput::MessageStart(_) => "start".to_owned(),
             ConverseStreamOutput::ContentBlockStart(s) => match s.start {
-                Some(ContentBlockStart::ToolUse(t)) => format!("tool {} {}", t.tool_use_id, t.name),
+                Some(ContentBlockStart::ToolUse(t)) => format!("tool {} {}", masked_id(&t.tool_use_id), t.name),
                 other => format!("{other:?}"),
             },
             ConverseStreamOutput::ContentBlockDelta(d) => match d.delta {
@@ -114,7 +118,7 @@ async fn converse_stream_events_and_midstream_exception() {
             "text  check",
             "text  that.",
             "stop 0",
-            "tool tooluse_mock0 get_weather",
+            "tool tooluse_ID get_weather",
             "input {\"location\":",
             "input \"Paris\"}",
             "stop 1",
@@ -161,8 +165,8 @@ async fn claude_invoke_and_stream() {
         .unwrap();
     let answer: Value = serde_json::from_slice(output.body.as_ref()).unwrap();
     assert_eq!(
-        answer,
-        json!({"id":"msg_bdrk_mock00000000","type":"message","role":"assistant","model":"anthropic.claude-3-haiku-20240307-v1:0",
+        masked(answer),
+        json!({"id":"msg_bdrk_01ID","type":"message","role":"assistant","model":"anthropic.claude-3-haiku-20240307-v1:0",
             "content":[{"type":"text","text":"You said: hello claude"}],"stop_reason":"end_turn","stop_sequence":null,
             "usage":{"input_tokens":4,"output_tokens":4}})
     );
@@ -385,4 +389,76 @@ async fn first_byte_delay_applies_to_bedrock_json_answers() {
     let started = std::time::Instant::now();
     converse(&runtime(&mock, "AKIDTEST"), "meta.llama3").await;
     assert!(started.elapsed() >= std::time::Duration::from_millis(200));
+}
+
+#[tokio::test]
+async fn streamed_tool_input_accumulates_to_the_whole_input() {
+    use aws_sdk_bedrockruntime::types::{Tool, ToolConfiguration, ToolInputSchema, ToolSpecification};
+    let mock = spawn(MockConfig::default()).await.unwrap();
+    let client = runtime(&mock, "AKIDTEST");
+    let schema = json!({"type":"object","properties":{"city":{"type":"string"},"days":{"type":"integer","maximum":2},
+        "units":{"enum":["metric","imperial"]}},"required":["city"]});
+    let want = json!({"city":"Lisbon","days":2,"units":"metric"});
+
+    let body = json!({"anthropic_version":"bedrock-2023-05-31","max_tokens":100,
+        "messages":[{"role":"user","content":"Forecast for Lisbon"}],
+        "tools":[{"name":"forecast","input_schema":schema}]});
+    let whole = client.invoke_model().model_id("anthropic.claude-v2").body(Blob::new(body.to_string())).send().await;
+    let whole: Value = serde_json::from_slice(whole.unwrap().body.as_ref()).unwrap();
+    assert_eq!(whole["content"][0]["input"], want);
+    let mut stream = client
+        .invoke_model_with_response_stream()
+        .model_id("anthropic.claude-v2")
+        .body(Blob::new(body.to_string()))
+        .send()
+        .await
+        .unwrap()
+        .body;
+    let mut partial = String::new();
+    while let Some(ResponseStream::Chunk(part)) = stream.recv().await.unwrap() {
+        let payload: Value = serde_json::from_slice(part.bytes.unwrap().as_ref()).unwrap();
+        partial += payload.pointer("/delta/partial_json").and_then(Value::as_str).unwrap_or("");
+    }
+    assert_eq!(serde_json::from_str::<Value>(&partial).unwrap(), want);
+
+    let spec = ToolSpecification::builder()
+        .name("forecast")
+        .input_schema(ToolInputSchema::Json(document(&schema)))
+        .build()
+        .unwrap();
+    let tools = ToolConfiguration::builder().tools(Tool::ToolSpec(spec)).build().unwrap();
+    let mut stream = client
+        .converse_stream()
+        .model_id("amazon.nova-pro-v1:0")
+        .messages(user("Forecast for Lisbon"))
+        .tool_config(tools)
+        .send()
+        .await
+        .unwrap()
+        .stream;
+    let mut input = String::new();
+    while let Some(event) = stream.recv().await.unwrap() {
+        if let ConverseStreamOutput::ContentBlockDelta(delta) = event
+            && let Some(ContentBlockDelta::ToolUse(tool)) = delta.delta
+        {
+            input += &tool.input;
+        }
+    }
+    assert_eq!(serde_json::from_str::<Value>(&input).unwrap(), want);
+}
+
+/// A JSON value as the SDK's `Document`.
+fn document(value: &Value) -> aws_smithy_types::Document {
+    use aws_smithy_types::{Document, Number};
+    match value {
+        Value::Null => Document::Null,
+        Value::Bool(b) => Document::Bool(*b),
+        Value::Number(n) => match n.as_u64() {
+            Some(u) => Document::Number(Number::PosInt(u)),
+            None => Document::Number(Number::Float(n.as_f64().unwrap())),
+        },
+        Value::String(s) => Document::String(s.clone()),
+        Value::Array(items) => Document::Array(items.iter().map(document).collect()),
+        Value::Object(map) => Document::Object(map.iter().map(|(k, v)| (k.clone(), document(v))).collect()),
+    }
 }

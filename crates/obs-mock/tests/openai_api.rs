@@ -1,8 +1,11 @@
 //! The OpenAI side of the mock through real reqwest: whole bodies, SSE transcripts, errors, auth, recorder.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
 use std::time::Duration;
 
+use common::masked;
 use obs_mock::{MockConfig, StreamOutcome, spawn};
 use pretty_assertions::assert_eq;
 use serde_json::{Value, json};
@@ -32,14 +35,14 @@ async fn text_reply_is_derived_from_the_last_user_message() {
     .await;
     assert_eq!(response.status(), 200);
     assert_eq!(
-        response.json::<Value>().await.unwrap(),
-        json!({"id":"chatcmpl-mock00000000","object":"chat.completion","created":1732500000,"model":"gpt-4o",
+        masked(response.json::<Value>().await.unwrap()),
+        json!({"id":"chatcmpl-ID","object":"chat.completion","created":0,"model":"gpt-4o",
             "choices":[{"index":0,"message":{"role":"assistant","content":"You said: hello there","refusal":null,"annotations":[]},
                 "logprobs":null,"finish_reason":"stop"}],
             "usage":{"prompt_tokens":4,"completion_tokens":4,"total_tokens":8,
                 "prompt_tokens_details":{"cached_tokens":0,"audio_tokens":0},
                 "completion_tokens_details":{"reasoning_tokens":0,"audio_tokens":0,"accepted_prediction_tokens":0,"rejected_prediction_tokens":0}},
-            "service_tier":"default","system_fingerprint":"fp_obs_mock"})
+            "service_tier":"default","system_fingerprint":"fp_5f2b9c04d1"})
     );
     let recorded = mock.recorder().last().unwrap();
     assert_eq!((recorded.method.as_str(), recorded.path.as_str()), ("POST", "/v1/chat/completions"));
@@ -61,9 +64,9 @@ async fn tool_first_reply_has_null_content() {
     .await
     .unwrap();
     assert_eq!(
-        body["choices"][0],
+        masked(body["choices"][0].clone()),
         json!({"index":0,"message":{"role":"assistant","content":null,"refusal":null,"annotations":[],
-            "tool_calls":[{"id":"call_mock0","type":"function","function":{"name":"lookup","arguments":"{\"location\":\"Paris\"}"}}]},
+            "tool_calls":[{"id":"call_ID","type":"function","function":{"name":"lookup","arguments":"{}"}}]},
             "logprobs":null,"finish_reason":"tool_calls"})
     );
 }
@@ -75,7 +78,8 @@ async fn tools2_stream_with_usage_has_correct_indices() {
         &mock.openai_base_url(),
         json!({"model":"gpt-tools2","stream":true,"stream_options":{"include_usage":true},
         "messages":[{"role":"user","content":"both?"}],
-        "tools":[{"type":"function","function":{"name":"weather"}},{"type":"function","function":{"name":"time"}}]}),
+        "tools":[{"type":"function","function":{"name":"weather","parameters":{"type":"object","properties":{"location":{"type":"string"}}}}},
+            {"type":"function","function":{"name":"time","parameters":{"type":"object","properties":{"city":{"type":"string"}}}}}]}),
     )
     .await;
     assert_eq!(response.headers()["content-type"], "text/event-stream");
@@ -84,7 +88,7 @@ async fn tools2_stream_with_usage_has_correct_indices() {
         .iter()
         .filter(|e| *e != "[DONE]")
         .map(|e| {
-            let v: Value = serde_json::from_str(e).unwrap();
+            let v = masked(serde_json::from_str(e).unwrap());
             assert!(v.as_object().unwrap().contains_key("usage"));
             match v["choices"].get(0) {
                 Some(choice) => json!([choice["delta"], choice["finish_reason"]]),
@@ -100,14 +104,14 @@ async fn tools2_stream_with_usage_has_correct_indices() {
             json!([{"content":" me"}, null]),
             json!([{"content":" check"}, null]),
             json!([{"content":" both."}, null]),
-            json!([{"tool_calls":[{"index":0,"id":"call_mock0","type":"function","function":{"name":"weather","arguments":""}}]}, null]),
+            json!([{"tool_calls":[{"index":0,"id":"call_ID","type":"function","function":{"name":"weather","arguments":""}}]}, null]),
             json!([{"tool_calls":[{"index":0,"function":{"arguments":"{\"location\":"}}]}, null]),
             json!([{"tool_calls":[{"index":0,"function":{"arguments":"\"Paris\"}"}}]}, null]),
-            json!([{"tool_calls":[{"index":1,"id":"call_mock1","type":"function","function":{"name":"time","arguments":""}}]}, null]),
-            json!([{"tool_calls":[{"index":1,"function":{"arguments":"{\"location\":"}}]}, null]),
+            json!([{"tool_calls":[{"index":1,"id":"call_ID","type":"function","function":{"name":"time","arguments":""}}]}, null]),
+            json!([{"tool_calls":[{"index":1,"function":{"arguments":"{\"city\":"}}]}, null]),
             json!([{"tool_calls":[{"index":1,"function":{"arguments":"\"Tokyo\"}"}}]}, null]),
             json!([{}, "tool_calls"]),
-            json!({"usage":{"prompt_tokens":1,"completion_tokens":30,"total_tokens":31,
+            json!({"usage":{"prompt_tokens":1,"completion_tokens":29,"total_tokens":30,
                 "prompt_tokens_details":{"cached_tokens":0,"audio_tokens":0},
                 "completion_tokens_details":{"reasoning_tokens":0,"audio_tokens":0,"accepted_prediction_tokens":0,"rejected_prediction_tokens":0}}}),
         ]

@@ -1,5 +1,5 @@
-//! The OpenAI error body, the closed list of error codes obs answers with (contract §2), and [`Error`]: the one
-//! error every library layer (conversion, adapters, service) returns.
+//! The OpenAI error body, the closed list of error codes obs answers with (docs/reference/errors.md §2), and [`Error`]:
+//! the one error every library layer (conversion, adapters, service) returns.
 
 use serde::{Deserialize, Serialize};
 
@@ -38,7 +38,7 @@ impl ErrorBody {
     }
 }
 
-/// Every error code of contract §2, with its OpenAI `type` and HTTP status.
+/// Every error code of docs/reference/errors.md §2, with its OpenAI `type` and HTTP status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ErrorCode {
     /// Body is not JSON.
@@ -63,6 +63,9 @@ pub enum ErrorCode {
     InvalidApiKey,
     /// Bedrock `AccessDeniedException`.
     UpstreamAccessDenied,
+    /// The gateway key is valid but may not do this: a model outside a managed key's `models`, an admin route
+    /// without an admin key.
+    PermissionDenied,
     /// No provider for the model, or the upstream does not know it.
     ModelNotFound,
     /// Unknown route.
@@ -79,8 +82,10 @@ pub enum ErrorCode {
     RequestTooLarge,
     /// The request (its body) did not arrive in time.
     RequestTimeout,
-    /// Upstream throttling.
+    /// Upstream throttling; a managed key over its `rpm`, `tpm` or `max_parallel`.
     RateLimitExceeded,
+    /// A managed key over its budget for the period.
+    InsufficientQuota,
     /// A bug in obs.
     InternalError,
     /// Upstream 5xx or an unparseable upstream answer.
@@ -89,7 +94,8 @@ pub enum ErrorCode {
     UpstreamUnreachable,
     /// The gateway's own upstream credentials were refused or are missing.
     UpstreamAuthenticationError,
-    /// Upstream unavailable, model not ready, or obs shutting down.
+    /// Upstream unavailable or model not ready; obs over its concurrency limit or its request-body budget. (On
+    /// shutdown obs stops accepting and lets requests in flight finish, so no request is answered with it then.)
     ServiceUnavailable,
     /// Upstream timed out.
     UpstreamTimeout,
@@ -110,6 +116,7 @@ impl ErrorCode {
             ErrorCode::UpstreamValidationError => "upstream_validation_error",
             ErrorCode::InvalidApiKey => "invalid_api_key",
             ErrorCode::UpstreamAccessDenied => "upstream_access_denied",
+            ErrorCode::PermissionDenied => "permission_denied",
             ErrorCode::ModelNotFound => "model_not_found",
             ErrorCode::NotFound => "not_found",
             ErrorCode::MethodNotAllowed => "method_not_allowed",
@@ -119,6 +126,7 @@ impl ErrorCode {
             ErrorCode::RequestTooLarge => "request_too_large",
             ErrorCode::RequestTimeout => "request_timeout",
             ErrorCode::RateLimitExceeded => "rate_limit_exceeded",
+            ErrorCode::InsufficientQuota => "insufficient_quota",
             ErrorCode::InternalError => "internal_error",
             ErrorCode::UpstreamError => "upstream_error",
             ErrorCode::UpstreamUnreachable => "upstream_unreachable",
@@ -130,6 +138,10 @@ impl ErrorCode {
 
     /// OpenAI's `type` for this code.
     pub fn error_type(self) -> &'static str {
+        if self == ErrorCode::InsufficientQuota {
+            // OpenAI's own type for a spent quota, which its SDKs and clients recognise.
+            return "insufficient_quota";
+        }
         match self.http_status() {
             403 => "permission_error",
             429 => "rate_limit_error",
@@ -151,7 +163,7 @@ impl ErrorCode {
             | ErrorCode::InvalidTargetFormat
             | ErrorCode::UpstreamValidationError => 400,
             ErrorCode::InvalidApiKey => 401,
-            ErrorCode::UpstreamAccessDenied => 403,
+            ErrorCode::UpstreamAccessDenied | ErrorCode::PermissionDenied => 403,
             ErrorCode::ModelNotFound | ErrorCode::NotFound => 404,
             ErrorCode::MethodNotAllowed => 405,
             ErrorCode::InvalidRequest => 400,
@@ -159,7 +171,7 @@ impl ErrorCode {
             ErrorCode::UriTooLong => 414,
             ErrorCode::HeadersTooLarge => 431,
             ErrorCode::RequestTooLarge => 413,
-            ErrorCode::RateLimitExceeded => 429,
+            ErrorCode::RateLimitExceeded | ErrorCode::InsufficientQuota => 429,
             ErrorCode::InternalError => 500,
             ErrorCode::UpstreamError | ErrorCode::UpstreamUnreachable | ErrorCode::UpstreamAuthenticationError => 502,
             ErrorCode::ServiceUnavailable => 503,
@@ -184,7 +196,7 @@ impl ErrorCode {
     }
 
     /// Every code, for exhaustive tests and documentation.
-    pub const ALL: [ErrorCode; 26] = [
+    pub const ALL: [ErrorCode; 28] = [
         ErrorCode::InvalidJson,
         ErrorCode::InvalidBody,
         ErrorCode::UnsupportedFormat,
@@ -196,6 +208,7 @@ impl ErrorCode {
         ErrorCode::UpstreamValidationError,
         ErrorCode::InvalidApiKey,
         ErrorCode::UpstreamAccessDenied,
+        ErrorCode::PermissionDenied,
         ErrorCode::ModelNotFound,
         ErrorCode::NotFound,
         ErrorCode::MethodNotAllowed,
@@ -205,6 +218,7 @@ impl ErrorCode {
         ErrorCode::RequestTooLarge,
         ErrorCode::RequestTimeout,
         ErrorCode::RateLimitExceeded,
+        ErrorCode::InsufficientQuota,
         ErrorCode::InternalError,
         ErrorCode::UpstreamError,
         ErrorCode::UpstreamUnreachable,
@@ -226,7 +240,7 @@ impl std::fmt::Display for ErrorCode {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{message}")]
 pub struct Error {
-    /// The code of contract §2.
+    /// The code of docs/reference/errors.md §2.
     pub code: ErrorCode,
     /// One human sentence, the upstream's own message where it gave one. Never a secret, an address or an error
     /// chain.
@@ -238,12 +252,14 @@ pub struct Error {
     /// What the operator needs and a client must not see (an error chain naming a URL, an address, an OS error):
     /// written to the request's log line, never into an answer.
     pub detail: Option<String>,
+    /// Calls the gateway repeated after retryable failures before giving up with this error (`x-obs-retries`).
+    pub retries: u32,
 }
 
 impl Error {
     /// An error with a code and message.
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        Error { code, message: message.into(), param: None, retry_after: None, detail: None }
+        Error { code, message: message.into(), param: None, retry_after: None, detail: None, retries: 0 }
     }
 
     /// The same error with `detail` for the log.

@@ -2,7 +2,8 @@
 //!
 //! Owns the JSON shapes that cross obs's boundaries: the OpenAI chat-completions request, response, stream chunk,
 //! model list and error body ([`openai`], [`error`]); the Anthropic Messages body as Bedrock takes it
-//! ([`claude`]); and the Amazon Titan text body ([`titan`]). Converse shapes are the AWS SDK's own types and are
+//! ([`claude`]), and what the Anthropic Messages route adds to it ([`anthropic`]); and the Amazon Titan text body
+//! ([`titan`]). Converse shapes are the AWS SDK's own types and are
 //! not duplicated here.
 //!
 //! Serialisation matches the upstream APIs' key presence exactly: absent optional fields are skipped, `null` is
@@ -16,11 +17,16 @@
 //! Start reading at [`openai::ChatCompletionRequest`].
 #![forbid(unsafe_code)]
 
+pub mod anthropic;
 pub mod claude;
+pub mod converse;
+pub mod embeddings;
 pub mod error;
+pub mod guardrail;
 
 pub use error::Error;
 pub mod openai;
+pub mod responses;
 pub mod titan;
 
 /// A JSON object that keeps its keys in insertion order (serde_json is built with `preserve_order`).

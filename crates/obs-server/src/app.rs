@@ -49,6 +49,18 @@ pub(crate) struct App {
     pub(crate) limiter: Option<Arc<Semaphore>>,
     /// `/metrics` on the main listener (false when it has its own address).
     pub(crate) metrics_on_main: bool,
+    /// This is the metrics listener: it answers `GET /metrics` and nothing else.
+    pub(crate) metrics_only: bool,
     pub(crate) openapi: bytes::Bytes,
     pub(crate) swagger: Arc<utoipa_swagger_ui::Config<'static>>,
+    /// The price table usage records are costed with (`[prices]` over the shipped one).
+    pub(crate) prices: Arc<obs_service::prices::Prices>,
+    /// Model groups' own limits (`[models.<name>] rpm, tpm, max_parallel`), by group name.
+    pub(crate) group_limits: std::collections::HashMap<String, Arc<crate::group_limits::GroupLimits>>,
+    /// Usage records (`[usage]`, with managed keys).
+    pub(crate) usage: Option<Arc<crate::usage_writer::UsageWriter>>,
+    /// Managed keys' counters shared through Redis (`keys.redis_url`).
+    pub(crate) shared_limits: Option<Arc<crate::shared_limits::Shared>>,
+    /// Stored Responses API answers (`[responses]`); none on the metrics listener.
+    pub(crate) store: Option<crate::stored::Stored>,
 }

@@ -1,16 +1,16 @@
 //! `POST /v1/chat/completions`: auth → target format → body (size cap) → detect and convert → validate → route →
-//! service → convert to the target format → encode (contract §2's order of checks).
+//! service → convert to the target format → encode (docs/reference/errors.md §2's order of checks).
 
 use std::sync::Arc;
 use std::time::Instant;
 
 use http::{HeaderName, HeaderValue, Request, Response, StatusCode};
 use hyper::body::Incoming;
+use obs_convert::guardrail::with_bedrock_keys;
 use obs_convert::ingress::parse_chat_request;
 use obs_convert::stream::encoder_for;
 use obs_convert::target::TargetFormat;
-use obs_convert::{claude_out, titan_out};
-use obs_models::error::ErrorCode;
+use obs_convert::titan_out;
 use obs_models::openai::ChatCompletionResponse;
 use obs_service::routing::Served;
 use obs_service::{Answer, AnswerStream, ChatService, Completion, RequestContext};
@@ -38,6 +38,7 @@ pub(crate) async fn handle(
             if let Some(value) = name_target(app, &served, &mut log) {
                 response.headers_mut().insert(X_OBS_TARGET, value);
             }
+            count_retries(served.retries, &mut response, &mut log);
             (response, Some(log))
         }
         Ok(Outcome::Stream { answer, target, include_usage }) => {
@@ -46,9 +47,14 @@ pub(crate) async fn handle(
             let encoder = encoder_for(target, include_usage);
             let AnswerStream { stream, served } = answer;
             let header = name_target(app, &served, &mut log);
+            let retries = served.retries;
+            log.retries = retries;
             let mut response = sse::response(app.clone(), stream, encoder, log);
             if let Some(value) = header {
                 response.headers_mut().insert(X_OBS_TARGET, value);
+            }
+            if retries > 0 {
+                response.headers_mut().insert(X_OBS_RETRIES, HeaderValue::from(retries));
             }
             (response, None)
         }
@@ -56,15 +62,27 @@ pub(crate) async fn handle(
             log.error_code = Some(error.code.as_str());
             log.error_detail.clone_from(&error.detail);
             log.outcome = "error";
-            (error_response(&error), Some(log))
+            let mut response = error_response(&error);
+            count_retries(error.retries, &mut response, &mut log);
+            (response, Some(log))
         }
     }
 }
 
-const X_OBS_TARGET: HeaderName = HeaderName::from_static("x-obs-target");
+pub(crate) const X_OBS_TARGET: HeaderName = HeaderName::from_static("x-obs-target");
+pub(crate) const X_OBS_RETRIES: HeaderName = HeaderName::from_static("x-obs-retries");
+
+/// Names the retries obs made (a throttled upstream's 429s) in the log and, when there were any, in
+/// `x-obs-retries`: a client sees that its answer, or its error, came after repeated calls.
+pub(crate) fn count_retries(retries: u32, response: &mut Response<Body>, log: &mut RequestLog) {
+    log.retries = retries;
+    if retries > 0 {
+        response.headers_mut().insert(X_OBS_RETRIES, HeaderValue::from(retries));
+    }
+}
 
 /// Logs who served the answer; the `x-obs-target` value naming it, unless `server.expose_target_header` is off.
-fn name_target(app: &App, served: &Served, log: &mut RequestLog) -> Option<HeaderValue> {
+pub(crate) fn name_target(app: &App, served: &Served, log: &mut RequestLog) -> Option<HeaderValue> {
     let target = served.target();
     let header = if app.expose_target { HeaderValue::try_from(target.as_bytes()).ok() } else { None };
     log.provider = Some(served.provider.clone());
@@ -73,30 +91,30 @@ fn name_target(app: &App, served: &Served, log: &mut RequestLog) -> Option<Heade
 }
 
 async fn run(app: &Arc<App>, request: Request<Incoming>, log: &mut RequestLog) -> Result<Outcome, Error> {
-    app.auth.check(request.headers())?;
+    log.caller = app.auth.check(request.headers())?;
     let target = TargetFormat::parse(query_param(request.uri().query(), "target_format").as_deref())?;
-    if let Some(limiter) = &app.limiter {
-        let permit = limiter.clone().try_acquire_owned().map_err(|_| {
-            let mut error =
-                Error::new(ErrorCode::ServiceUnavailable, "The gateway is at its concurrency limit; retry shortly.");
-            error.retry_after = Some("1".to_owned());
-            error
-        })?;
-        log.permit = Some(permit);
-    }
+    crate::admission::hold_concurrency_permit(app, log).await?;
     let (parts, body) = request.into_parts();
     let (body, body_permit) =
         request_body::read(&parts.headers, body, app.body_limit, &app.limits, &app.body_budget).await?;
+    crate::admission::note_request_body(log, &body);
 
     let started = Instant::now();
-    let (format, chat) = parse_chat_request(&body)?;
+    let (format, mut chat) = parse_chat_request(&body)?;
     drop(body);
+    let header = |name: &str| parts.headers.get(name).and_then(|v| v.to_str().ok());
+    if chat.guardrail.is_none() {
+        // Bedrock's own guardrail headers, for clients that cannot add a body field.
+        chat.guardrail = obs_convert::guardrail::from_headers(header)?;
+    }
     log.ingress = Some(format.as_str());
     log.model = Some(chat.model.clone());
+    crate::admission::permit_model(app, log).await?;
     // Routed once: the plan names every target in order; nothing below routes again.
     let headers = |name: &str| parts.headers.get(name).and_then(|v| v.to_str().ok());
     let plan = app.gateway.plan(&chat, &RequestContext { headers: Some(&headers) })?;
     log.provider = plan.provider().cloned();
+    crate::group_limits::admit(app, log, plan.group()).await?;
     log.overhead += started.elapsed();
 
     let waited = Instant::now();
@@ -116,10 +134,14 @@ async fn run(app: &Arc<App>, request: Request<Incoming>, log: &mut RequestLog) -
     let answer = match completion {
         // An OpenAI upstream's own answer, checked: sent as it came.
         Completion::Verbatim(verbatim) if target == TargetFormat::OpenAi => {
+            log.note_answer(verbatim.as_str().as_bytes());
             json_text(StatusCode::OK, verbatim.into_string())
         }
         completion => {
             let response = completion.into_typed().map_err(|e| upstream_failed(app, e))?;
+            if let Some(usage) = &response.usage {
+                log.note_usage(usage);
+            }
             answer_in(target, &response, log)?
         }
     };
@@ -135,12 +157,12 @@ fn answer_in(
 ) -> Result<Response<Body>, Error> {
     Ok(match target {
         TargetFormat::OpenAi => json(StatusCode::OK, response),
-        TargetFormat::BedrockClaude => json(StatusCode::OK, &claude_out::from_internal(response)?),
+        TargetFormat::BedrockClaude => json(StatusCode::OK, &obs_convert::guardrail::claude_answer(response)?),
         TargetFormat::BedrockTitan => {
             if titan_out::drops_tool_calls(response) {
                 tracing::info!(request_id = %log.request_id, "tool calls dropped: the Titan format cannot express them");
             }
-            json(StatusCode::OK, &titan_out::from_internal(response)?)
+            json(StatusCode::OK, &with_bedrock_keys(&titan_out::from_internal(response)?, response)?)
         }
     })
 }

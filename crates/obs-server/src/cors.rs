@@ -1,5 +1,5 @@
-//! CORS (contract §13): off unless `server.cors_origins` lists origins; `*` allows any origin, never with
-//! credentials.
+//! CORS (docs/reference/routes.md §12): off unless `server.cors_origins` lists origins; `*` allows any origin, never
+//! with credentials.
 
 use http::{HeaderValue, Response, StatusCode, header};
 
@@ -35,8 +35,10 @@ impl Cors {
             let headers = response.headers_mut();
             headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, allowed);
             headers.insert(header::VARY, HeaderValue::from_static("origin"));
-            headers
-                .insert(header::ACCESS_CONTROL_EXPOSE_HEADERS, HeaderValue::from_static("x-request-id, retry-after"));
+            headers.insert(
+                header::ACCESS_CONTROL_EXPOSE_HEADERS,
+                HeaderValue::from_static("x-request-id, retry-after, x-obs-target, x-obs-retries"),
+            );
         }
     }
 
@@ -51,7 +53,10 @@ impl Cors {
             headers.insert(header::ACCESS_CONTROL_ALLOW_METHODS, HeaderValue::from_static("GET, POST, OPTIONS"));
             headers.insert(
                 header::ACCESS_CONTROL_ALLOW_HEADERS,
-                HeaderValue::from_static("authorization, content-type, x-api-key, x-request-id"),
+                // The Anthropic SDKs send their version and beta headers on every request.
+                HeaderValue::from_static(
+                    "authorization, content-type, x-api-key, x-request-id, anthropic-version, anthropic-beta",
+                ),
             );
             headers.insert(header::ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static("600"));
         }

@@ -1,5 +1,6 @@
-//! `--demo`: obs-mock in-process, both providers pointed at it with dummy credentials — real answers, no keys, no
-//! network.
+//! `--demo`: obs-mock in-process, both providers pointed at it with dummy credentials — an emulator of OpenAI and
+//! Bedrock that answers like a model (text derived from the prompt, tool calls built from the tool's schema, JSON
+//! for structured output), no keys, no network. `docs/demo.md` describes what it answers.
 
 use obs_mock::{MockConfig, MockHandle};
 use obs_service::config::{AwsSection, Config};

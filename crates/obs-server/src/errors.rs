@@ -12,7 +12,7 @@ pub(crate) fn internal_error(detail: impl std::fmt::Display) -> Error {
     Error::new(ErrorCode::InternalError, "Internal server error")
 }
 
-/// The one mapping from any error to (HTTP status, OpenAI error body) — contract §2.
+/// The one mapping from any error to (HTTP status, OpenAI error body) — docs/reference/errors.md §2.
 pub fn status_and_body(error: &Error) -> (StatusCode, ErrorBody) {
     let status = StatusCode::from_u16(error.code.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let message =

@@ -1,4 +1,4 @@
-//! `/health` and `/v1/chat/completions/health` (contract §1).
+//! `/health` and `/v1/chat/completions/health` (docs/reference/routes.md §1).
 
 use http::{Response, StatusCode};
 use serde_json::json;

@@ -1,5 +1,5 @@
-//! Prometheus metrics (contract §13) in an explicit registry per server (no global recorder, so several servers
-//! can live in one process): requests by route/status/provider, upstream latency, gateway overhead, active
+//! Prometheus metrics (docs/reference/routes.md §12) in an explicit registry per server (no global recorder, so several
+//! servers can live in one process): requests by route/status/provider, upstream latency, gateway overhead, active
 //! streams, upstream errors by code.
 
 use prometheus_client::encoding::text::encode;
@@ -18,6 +18,9 @@ pub(crate) struct Metrics {
     overhead: Histogram,
     active_streams: Gauge,
     upstream_errors: Family<Labels, Counter>,
+    shared_limit_failures: Family<Labels, Counter>,
+    usage_written: Counter,
+    usage_dropped: Family<Labels, Counter>,
 }
 
 fn latency_histogram() -> Histogram {
@@ -50,7 +53,32 @@ impl Metrics {
         registry.register("active_streams", "Streaming responses in flight", active_streams.clone());
         let upstream_errors = Family::<Labels, Counter>::default();
         registry.register("upstream_errors", "Failed upstream calls by error code", upstream_errors.clone());
-        Metrics { registry, requests, upstream_latency, overhead, active_streams, upstream_errors }
+        let shared_limit_failures = Family::<Labels, Counter>::default();
+        registry.register(
+            "shared_limit_failures",
+            "Rate-limit counter calls Redis did not answer in time, by the policy applied (open: served uncounted, \
+             closed: refused)",
+            shared_limit_failures.clone(),
+        );
+        let usage_written = Counter::default();
+        registry.register("usage_records_written", "Usage records written to the store", usage_written.clone());
+        let usage_dropped = Family::<Labels, Counter>::default();
+        registry.register(
+            "usage_records_dropped",
+            "Usage records dropped, by reason (queue_full: the writer was behind; store_error: the store refused)",
+            usage_dropped.clone(),
+        );
+        Metrics {
+            registry,
+            requests,
+            upstream_latency,
+            overhead,
+            active_streams,
+            upstream_errors,
+            shared_limit_failures,
+            usage_written,
+            usage_dropped,
+        }
     }
 
     pub(crate) fn request(&self, route: &'static str, status: u16, provider: Option<&str>) {
@@ -72,6 +100,18 @@ impl Metrics {
 
     pub(crate) fn upstream_error(&self, code: &str) {
         self.upstream_errors.get_or_create(&vec![("code", code.to_owned())]).inc();
+    }
+
+    pub(crate) fn shared_limit_failure(&self, policy: &'static str) {
+        self.shared_limit_failures.get_or_create(&vec![("policy", policy.to_owned())]).inc();
+    }
+
+    pub(crate) fn usage_written(&self, count: u64) {
+        self.usage_written.inc_by(count);
+    }
+
+    pub(crate) fn usage_dropped(&self, reason: &'static str, count: u64) {
+        self.usage_dropped.get_or_create(&vec![("reason", reason.to_owned())]).inc_by(count);
     }
 
     pub(crate) fn stream_started(&self) {

@@ -36,7 +36,7 @@ pub(crate) fn document() -> Value {
     ) {
         target.extend(more);
     }
-    json!({
+    let mut document = json!({
         "openapi": "3.1.0",
         "info": {"title": "obs — Open Bedrock Server", "version": env!("CARGO_PKG_VERSION"),
                  "description": "OpenAI-compatible gateway in front of OpenAI and AWS Bedrock."},
@@ -98,7 +98,13 @@ pub(crate) fn document() -> Value {
             "/v1/chat/completions/health": {"get": {"summary": "Chat endpoint health", "responses": {"200": {"description": "Status, timestamp, version, formats"}}}},
             "/metrics": {"get": {"summary": "Prometheus metrics", "responses": {"200": {"description": "Prometheus text format"}}}}
         }
-    })
+    });
+    crate::messages::document(&mut document);
+    crate::responses::document(&mut document);
+    crate::embeddings::document(&mut document);
+    crate::bedrock_openapi::document(&mut document);
+    crate::keys_openapi::document(&mut document);
+    document
 }
 
 pub(crate) fn swagger_config() -> Arc<utoipa_swagger_ui::Config<'static>> {

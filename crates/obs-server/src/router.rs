@@ -1,5 +1,5 @@
-//! The route table (contract §1): a `match` on method and path, so every rejection — 404, 405, auth — is in the
-//! OpenAI error shape. Adds `x-request-id` and CORS headers to every answer and writes the request log.
+//! The route table (docs/reference/routes.md §1): a `match` on method and path, so every rejection — 404, 405, auth —
+//! is in the OpenAI error shape. Adds `x-request-id` and CORS headers to every answer and writes the request log.
 
 use std::sync::Arc;
 
@@ -12,13 +12,18 @@ use crate::app::App;
 use crate::body::{Body, full, json};
 use obs_models::Error;
 
+use crate::embeddings;
 use crate::errors::error_response;
 use crate::observe::RequestLog;
-use crate::{chat, health, openapi};
+use crate::responses;
+use crate::{bedrock_ingress, bedrock_listing, chat, health, keys_admin, messages, openapi};
 
-const KNOWN_PATHS: [(&str, &str); 7] = [
+const KNOWN_PATHS: [(&str, &str); 10] = [
+    ("/obs/usage", "GET"),
+    (responses::RESPONSES, "POST"),
     ("/obs/targets", "GET"),
     ("/v1/chat/completions", "POST"),
+    (embeddings::EMBEDDINGS, "POST"),
     ("/v1/models", "GET"),
     ("/health", "GET"),
     ("/v1/chat/completions/health", "GET"),
@@ -35,21 +40,49 @@ pub(crate) async fn handle(app: Arc<App>, request: Request<Incoming>) -> Respons
     let log = RequestLog::new(app.clone(), method.to_string(), path.clone(), route, request_id.clone());
 
     let (mut response, log) = match (&method, path.as_str()) {
+        // The metrics address is for scrapers: no gateway route (nor its auth, limits or documents) is behind it.
+        (&Method::GET, "/metrics") if app.metrics_only => (metrics(&app), Some(log)),
+        _ if app.metrics_only => (not_on_metrics_listener(&method, &path), Some(log)),
         (&Method::POST, "/v1/chat/completions") => chat::handle(&app, request, log).await,
+        (&Method::POST, embeddings::EMBEDDINGS) => embeddings::handle(&app, request, log).await,
+        (&Method::POST, responses::RESPONSES) => responses::handle(&app, request, log).await,
+        (_, one) if one.starts_with("/v1/responses/") => {
+            let answer = responses::stored_route(&app, &method, one, request.uri().query(), request.headers()).await;
+            (answer, Some(log))
+        }
+        (&Method::POST, messages::MESSAGES) => messages::handle(&app, request, log, messages::Route::Create).await,
+        (&Method::POST, messages::COUNT_TOKENS) => {
+            messages::handle(&app, request, log, messages::Route::CountTokens).await
+        }
         (&Method::GET, "/v1/models") => (models(&app, request.headers()).await, Some(log)),
         (&Method::GET, "/obs/targets") => (targets(&app, request.headers()), Some(log)),
+        (&Method::GET, crate::usage_admin::USAGE) => {
+            (crate::usage_admin::handle(&app, request.headers(), request.uri().query()).await, Some(log))
+        }
+        (_, keys) if keys == keys_admin::PREFIX || keys.starts_with("/obs/keys/") => {
+            (keys_admin::handle(&app, request).await, Some(log))
+        }
         (&Method::GET, one) if one.starts_with("/v1/models/") => {
             (model(&app, request.headers(), &one["/v1/models/".len()..]).await, Some(log))
         }
         (&Method::GET, "/health") => (health::health(), Some(log)),
         (&Method::GET, "/v1/chat/completions/health") => (health::chat_health(), Some(log)),
         (&Method::GET, "/metrics") if app.metrics_on_main => (metrics(&app), Some(log)),
+        (&Method::GET, bedrock_listing::FOUNDATION_MODELS | bedrock_listing::INFERENCE_PROFILES) => {
+            bedrock_listing::handle(&app, request, log).await
+        }
         (&Method::GET, "/openapi.json") => (openapi_json(&app), Some(log)),
         (&Method::GET, "/docs") => (openapi::redirect("/docs/"), Some(log)),
         (&Method::GET, docs) if docs.starts_with("/docs/") => {
             (openapi::docs(docs.trim_start_matches("/docs/"), &app.swagger), Some(log))
         }
         (&Method::OPTIONS, _) if app.cors.enabled() => (app.cors.preflight(origin.as_ref()), Some(log)),
+        (_, bedrock) if bedrock.starts_with(bedrock_ingress::PREFIX) => {
+            bedrock_ingress::handle(&app, request, log).await
+        }
+        (_, messages::MESSAGES | messages::COUNT_TOKENS) => {
+            (messages::method_not_allowed(&method, &path, &request_id), Some(log))
+        }
         _ => (not_routed(&method, &path, app.metrics_on_main), Some(log)),
     };
 
@@ -58,6 +91,12 @@ pub(crate) async fn handle(app: Arc<App>, request: Request<Incoming>) -> Respons
     }
     app.cors.decorate(origin.as_ref(), &mut response);
     if let Some(mut log) = log {
+        if let Some(rate_limit) = log.rate_limit {
+            rate_limit.decorate(response.headers_mut());
+        }
+        if let Some(token_limit) = log.token_limit {
+            token_limit.decorate_as(response.headers_mut(), "tokens");
+        }
         log.status = response.status().as_u16();
         if log.outcome == "client_closed" {
             log.outcome = "completed";
@@ -138,6 +177,14 @@ fn openapi_json(app: &App) -> Response<Body> {
     response
 }
 
+/// The metrics listener's answer to anything but `GET /metrics`: 405 on `/metrics`, else 404.
+fn not_on_metrics_listener(method: &Method, path: &str) -> Response<Body> {
+    if path == "/metrics" {
+        return not_routed(method, path, true);
+    }
+    error_response(&Error::new(ErrorCode::NotFound, format!("No route for {method} {path} on the metrics address.")))
+}
+
 /// 405 with `Allow` for a known path and the wrong method, else 404.
 fn not_routed(method: &Method, path: &str, metrics_on_main: bool) -> Response<Body> {
     let allowed = KNOWN_PATHS
@@ -163,13 +210,22 @@ fn not_routed(method: &Method, path: &str, metrics_on_main: bool) -> Response<Bo
 fn route_name(method: &Method, path: &str) -> &'static str {
     match (method, path) {
         (&Method::POST, "/v1/chat/completions") => "chat_completions",
+        (&Method::POST, "/v1/messages") => "messages",
+        (&Method::POST, "/v1/embeddings") => "embeddings",
+        (&Method::POST, "/v1/responses") => "responses",
+        (_, p) if p.starts_with("/v1/responses/") => "responses",
+        (&Method::POST, "/v1/messages/count_tokens") => "count_tokens",
         (&Method::GET, "/v1/models") => "models",
         (&Method::GET, p) if p.starts_with("/v1/models/") => "models",
         (&Method::GET, "/obs/targets") => "targets",
+        (_, p) if p == keys_admin::PREFIX || p.starts_with("/obs/keys/") => "keys",
+        (_, "/obs/usage") => "usage",
         (&Method::GET, "/health" | "/v1/chat/completions/health") => "health",
         (&Method::GET, "/metrics") => "metrics",
         (&Method::GET, p) if p == "/openapi.json" || p.starts_with("/docs") => "docs",
         (&Method::OPTIONS, _) => "preflight",
+        (&Method::GET, bedrock_listing::FOUNDATION_MODELS | bedrock_listing::INFERENCE_PROFILES) => "bedrock_listing",
+        (_, p) if p.starts_with(bedrock_ingress::PREFIX) => bedrock_ingress::route_name(p),
         _ => "unmatched",
     }
 }
@@ -186,12 +242,6 @@ fn request_id(headers: &http::HeaderMap) -> String {
 /// 24 lowercase hex digits from 96 random bits.
 fn new_request_id() -> String {
     use rand::Rng;
-    const HEX: &[u8; 16] = b"0123456789abcdef";
     let bytes: [u8; 12] = rand::rng().random();
-    let mut id = String::with_capacity(24);
-    for byte in bytes {
-        id.push(char::from(HEX[usize::from(byte >> 4)]));
-        id.push(char::from(HEX[usize::from(byte & 0x0f)]));
-    }
-    id
+    crate::hex::encode(&bytes)
 }

@@ -139,7 +139,8 @@ pub async fn start(options: ServeOptions) -> Result<RunningServer, ServerError> 
     } else {
         None
     };
-    let auth = if !config.server.api_keys.is_empty() {
+    // Admin keys turn managed keys on: they alone are a reason to require keys, even with no static one.
+    let auth = if !config.server.api_keys.is_empty() || !config.server.admin_keys.is_empty() {
         Auth::keys(&config.server.api_keys)
     } else if no_auth {
         tracing::warn!("authentication is off (--no-auth): anyone who can reach this address can use the gateway");
@@ -154,6 +155,11 @@ pub async fn start(options: ServeOptions) -> Result<RunningServer, ServerError> 
                 .to_owned(),
         ));
     };
+    let tls = match (&config.server.tls_cert_file, &config.server.tls_key_file) {
+        (Some(cert), Some(key)) => Some(crate::tls::acceptor(cert, key).map_err(ServerError::Config)?),
+        _ => None,
+    };
+    let scheme = if tls.is_some() { "https" } else { "http" };
     let addr = format!("{}:{}", config.server.host, config.server.port);
     let listener = TcpListener::bind(&addr).await.map_err(|source| ServerError::Bind { addr: addr.clone(), source })?;
     let local = listener.local_addr().map_err(|source| ServerError::Bind { addr: addr.clone(), source })?;
@@ -167,11 +173,25 @@ pub async fn start(options: ServeOptions) -> Result<RunningServer, ServerError> 
     };
     let metrics_addr = metrics_listener.as_ref().and_then(|l| l.local_addr().ok());
     let grace = Duration::from_secs(config.server.shutdown_grace_seconds);
+    let store = crate::stored::Stored::open(&config.responses, demo.is_some()).await?;
+    let ring = open_key_ring(&config, &store).await?;
+    let usage_store = ring.as_ref().filter(|_| config.usage.records).map(|ring| ring.store().clone());
+    let auth = match ring {
+        Some(ring) => auth.with_managed(&config.server.admin_keys, ring),
+        None => auth,
+    };
+    let shared_limits =
+        crate::shared_limits::Shared::from_config(&config.keys).map_err(ServerError::Config)?.map(Arc::new);
     let expose_target = config.server.expose_target_header;
     let gateway = Arc::new(Gateway::new(config.clone()).map_err(|e| ServerError::Config(e.to_string()))?);
+    let metrics = Arc::new(Metrics::new(gateway.clone()));
+    let usage = usage_store.map(|store| crate::usage_writer::UsageWriter::start(store, &config.usage, metrics.clone()));
     let app = Arc::new(App {
         auth,
-        metrics: Arc::new(Metrics::new(gateway.clone())),
+        metrics,
+        usage,
+        prices: Arc::new(obs_service::prices::Prices::new(&config.prices)),
+        group_limits: crate::group_limits::from_config(&config),
         expose_target,
         body_limit: config.server.body_limit_bytes,
         limits: Limits::from(&config.server),
@@ -181,16 +201,19 @@ pub async fn start(options: ServeOptions) -> Result<RunningServer, ServerError> 
         limiter: (config.server.max_concurrent_requests > 0)
             .then(|| Arc::new(Semaphore::new(config.server.max_concurrent_requests))),
         metrics_on_main: metrics_listener.is_none(),
+        metrics_only: false,
         openapi: bytes::Bytes::from(openapi::document().to_string()),
         swagger: openapi::swagger_config(),
         gateway,
+        store: Some(store),
+        shared_limits,
     });
     let (stop, stopped) = watch::channel(false);
     if let Some(listener) = metrics_listener {
-        tokio::spawn(accept(listener, metrics_only(app.clone()), stopped.clone(), grace));
+        tokio::spawn(accept(listener, metrics_only(app.clone()), None, stopped.clone(), grace));
     }
-    let task = tokio::spawn(accept(listener, app, stopped, grace));
-    tracing::info!(address = %format!("http://{local}"), "obs listening");
+    let task = tokio::spawn(accept(listener, app, tls, stopped, grace));
+    tracing::info!(address = %format!("{scheme}://{local}"), "obs listening");
     Ok(RunningServer {
         addr: local,
         metrics_addr,
@@ -199,6 +222,27 @@ pub async fn start(options: ServeOptions) -> Result<RunningServer, ServerError> 
         #[cfg(feature = "demo")]
         demo,
     })
+}
+
+/// The managed keys, when `server.admin_keys` is set: from `keys.store_url`, else from the Responses store (one
+/// database), loaded before the server starts and refreshed every `keys.refresh_seconds`.
+async fn open_key_ring(
+    config: &obs_service::config::Config,
+    responses: &crate::stored::Stored,
+) -> Result<Option<Arc<crate::keyring::KeyRing>>, ServerError> {
+    if config.server.admin_keys.is_empty() {
+        return Ok(None);
+    }
+    let cannot =
+        |e: obs_store::StoreError| ServerError::Config(format!("keys.store_url: the key store cannot be opened: {e}"));
+    let store = match &config.keys.store_url {
+        Some(url) => obs_store::Store::open(url).await.map_err(cannot)?,
+        None => responses.store().clone(),
+    };
+    let ring = crate::keyring::KeyRing::open(store).await.map_err(cannot)?;
+    crate::keyring::KeyRing::spawn_refresh(&ring, Duration::from_secs(config.keys.refresh_seconds));
+    tracing::info!("managed keys on");
+    Ok(Some(ring))
 }
 
 /// The metrics listener answers `/metrics` (from the main listener's registry) and nothing else.
@@ -215,8 +259,14 @@ fn metrics_only(app: Arc<App>) -> Arc<App> {
         cors: Cors::new(Vec::new()),
         limiter: None,
         metrics_on_main: true,
+        metrics_only: true,
         openapi: app.openapi.clone(),
         swagger: app.swagger.clone(),
+        store: None,
+        shared_limits: None,
+        usage: None,
+        prices: app.prices.clone(),
+        group_limits: std::collections::HashMap::new(),
     })
 }
 
@@ -247,7 +297,13 @@ fn overflow_header_timeout(app: &App) -> Duration {
 /// The largest header block an HTTP/2 client may send, as HTTP/1.1's read buffer allows.
 const HTTP2_MAX_HEADER_LIST: u32 = 400 * 1024;
 
-async fn accept(listener: TcpListener, app: Arc<App>, mut stopped: watch::Receiver<bool>, grace: Duration) {
+async fn accept(
+    listener: TcpListener,
+    app: Arc<App>,
+    tls: Option<tokio_rustls::TlsAcceptor>,
+    mut stopped: watch::Receiver<bool>,
+    grace: Duration,
+) {
     let graceful = GracefulShutdown::new();
     let builder = connection_builder(&app, false);
     let overflow_builder = connection_builder(&app, true);
@@ -283,13 +339,26 @@ async fn accept(listener: TcpListener, app: Arc<App>, mut stopped: watch::Receiv
             Admission::Shed => (overflow_builder.clone(), None, Duration::ZERO),
         };
         let watcher = graceful.watcher();
+        let tls = tls.clone();
         tokio::spawn(async move {
             // hyper's header timer starts once it reads a request; the protocol sniffing before the first one has
             // none. A client that connects and never sends is held to the same limit here.
             let mut first = [0u8; 1];
             if let Ok(Ok(1..)) = tokio::time::timeout(header_timeout, stream.peek(&mut first)).await {
-                let io = TokioIo::new(WithErrorBodies::new(HeadDeadline::new(stream, header_timeout)));
-                let _ = watcher.watch(builder.serve_connection(io, service).into_owned()).await;
+                match tls {
+                    None => {
+                        let io = TokioIo::new(WithErrorBodies::new(HeadDeadline::new(stream, header_timeout)));
+                        let _ = watcher.watch(builder.serve_connection(io, service).into_owned()).await;
+                    }
+                    // The handshake is held to the head's limit; the limits on heads and bodies then apply to
+                    // the decrypted stream, as on plain connections.
+                    Some(acceptor) => {
+                        if let Ok(Ok(stream)) = tokio::time::timeout(header_timeout, acceptor.accept(stream)).await {
+                            let io = TokioIo::new(WithErrorBodies::new(HeadDeadline::new(stream, header_timeout)));
+                            let _ = watcher.watch(builder.serve_connection(io, service).into_owned()).await;
+                        }
+                    }
+                }
             }
             drop(permit);
         });

@@ -63,14 +63,24 @@ pub(crate) fn response(
             // Room for a typical event, so serialising it does not grow the buffer step by step.
             let mut out = Vec::with_capacity(512);
             match item {
-                Some(Ok(StreamItem::Chunk(chunk))) => state.encoder.chunk(chunk, &mut out),
-                Some(Ok(StreamItem::Verbatim(chunk))) => state.encoder.verbatim(chunk, &mut out),
+                Some(Ok(StreamItem::Chunk(chunk))) => {
+                    if let Some(Some(usage)) = &chunk.usage {
+                        state.log.note_usage(usage);
+                    }
+                    state.encoder.chunk(chunk, &mut out);
+                }
+                Some(Ok(StreamItem::Verbatim(chunk))) => {
+                    if *chunk.usage() == obs_models::openai::verbatim::UsageMember::Object {
+                        state.log.note_answer(chunk.as_str().as_bytes());
+                    }
+                    state.encoder.verbatim(chunk, &mut out);
+                }
                 Some(Err(error)) => {
                     state.app.metrics.upstream_error(error.code.as_str());
                     state.log.outcome = "upstream_error";
                     state.log.error_code = Some(error.code.as_str());
                     state.log.error_detail.clone_from(&error.detail);
-                    state.encoder.error(&error.to_body(), &mut out);
+                    state.encoder.error(&crate::errors::status_and_body(&error).1, &mut out);
                     state.done = true;
                 }
                 None => {

@@ -1,4 +1,5 @@
-//! Every row of contract §2's table over a real listener, and orig §10.2 C1–C9 with the contract's fixes.
+//! Every row of docs/reference/errors.md §2's table over a real listener, and orig §10.2 C1–C9 with the contract's
+//! fixes.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
@@ -105,6 +106,8 @@ async fn unreachable_upstreams_and_rejected_gateway_credentials() {
     config.bedrock.endpoint_url = Some(format!("http://127.0.0.1:{port}"));
     config.aws.access_key_id = Some("AKIDX".into());
     config.aws.secret_access_key = Some(secrecy::SecretString::from("s".to_owned()));
+    // Not demo mode: the store would be a file in the working directory.
+    config.responses.store_url = Some("sqlite::memory:".to_owned());
     let server = obs_server::start(obs_server::ServeOptions { config, no_auth: false, demo: false }).await.unwrap();
     let client = reqwest::Client::new();
     for model in ["gpt-4o", "anthropic.claude-v2"] {
@@ -132,6 +135,8 @@ async fn unreachable_upstreams_and_rejected_gateway_credentials() {
     config.bedrock.endpoint_url = Some(mock.base_url());
     config.aws.access_key_id = Some(obs_mock::REJECTED_ACCESS_KEY_ID.into());
     config.aws.secret_access_key = Some(secrecy::SecretString::from("aws-gateway-secret".to_owned()));
+    // Not demo mode: the store would be a file in the working directory.
+    config.responses.store_url = Some("sqlite::memory:".to_owned());
     let server = obs_server::start(obs_server::ServeOptions { config, no_auth: false, demo: false }).await.unwrap();
     for model in ["gpt-4o", "anthropic.claude-v2", "meta.llama3"] {
         let response = client
@@ -208,6 +213,8 @@ async fn routes_sizes_and_c1_c5_c8_c9() {
 async fn refuses_to_start_without_a_key() {
     let mut config = obs_service::config::Config::default();
     config.server.port = 0;
+    // Not demo mode: the store would be a file in the working directory.
+    config.responses.store_url = Some("sqlite::memory:".to_owned());
     let error = obs_server::start(obs_server::ServeOptions { config: config.clone(), no_auth: false, demo: false })
         .await
         .unwrap_err();
@@ -228,6 +235,8 @@ async fn refuses_to_start_without_a_key() {
         .await
         .unwrap();
     assert_eq!(response.status(), 200, "demo on loopback without a key");
+    // Not demo mode: the store would be a file in the working directory.
+    config.responses.store_url = Some("sqlite::memory:".to_owned());
     let server = obs_server::start(obs_server::ServeOptions { config, no_auth: true, demo: false }).await.unwrap();
     assert!(server.local_addr().port() > 0);
 }
@@ -240,13 +249,17 @@ async fn c6_happy_path_and_health_endpoints() {
     )
     .await;
     assert_eq!(status, 200);
+    let mut body = body;
+    assert_eq!(body["id"].as_str().map(str::len), Some("chatcmpl-".len() + 29), "{body}");
+    body["id"] = json!("chatcmpl-ID");
+    body["created"] = json!(0);
     assert_eq!(
         body,
-        json!({"id":"chatcmpl-mock00000000","object":"chat.completion","created":1732500000,"model":"gpt-4o",
+        json!({"id":"chatcmpl-ID","object":"chat.completion","created":0,"model":"gpt-4o",
             "choices":[{"index":0,"message":{"role":"assistant","content":"You said: hi","refusal":null,"annotations":[]},"finish_reason":"stop","logprobs":null}],
             "usage":{"prompt_tokens":1,"completion_tokens":3,"total_tokens":4,"prompt_tokens_details":{"cached_tokens":0,"audio_tokens":0},
                 "completion_tokens_details":{"reasoning_tokens":0,"audio_tokens":0,"accepted_prediction_tokens":0,"rejected_prediction_tokens":0}},
-            "service_tier":"default","system_fingerprint":"fp_obs_mock"})
+            "service_tier":"default","system_fingerprint":"fp_5f2b9c04d1"})
     );
     let (status, mut health) =
         status_json(t.client.get(format!("{}/v1/chat/completions/health", t.base)).send().await.unwrap()).await;

@@ -158,12 +158,12 @@ fn openai_completion(model: &str) -> Value {
             "prompt_tokens_details": {"cached_tokens": 0, "audio_tokens": 0},
             "completion_tokens_details": {"reasoning_tokens": 0, "audio_tokens": 0, "accepted_prediction_tokens": 0,
                 "rejected_prediction_tokens": 0}},
-        "service_tier": "default", "system_fingerprint": "fp_obs_mock"})
+        "service_tier": "default", "system_fingerprint": "fp_5f2b9c04d1"})
 }
 
 fn openai_chunk(model: &str, delta: Value, finish: Value) -> Value {
     json!({"id": "ID", "object": "chat.completion.chunk", "created": 0, "model": model, "service_tier": "default",
-        "system_fingerprint": "fp_obs_mock",
+        "system_fingerprint": "fp_5f2b9c04d1",
         "choices": [{"index": 0, "delta": delta, "logprobs": null, "finish_reason": finish}]})
 }
 
@@ -498,7 +498,7 @@ async fn models_lists_groups_and_aliases_owned_by_obs() {
     // A provider with a `models` list lists it, bare; one without lists its upstream's, as `<name>/<id>`.
     assert_eq!(owned_by("b"), vec![json!({"id": "listed-by-b", "object": "model", "created": 0, "owned_by": "b"})]);
     let a_ids: Vec<Value> = owned_by("a").iter().map(|m| m["id"].clone()).collect();
-    assert_eq!(a_ids, ["a/gpt-4o", "a/gpt-4o-mini", "a/o3-mini", "a/obs-mock-tool"]);
+    assert_eq!(a_ids, ["a/gpt-4o", "a/gpt-4o-mini", "a/o3-mini", "a/obs-mock-tool", "a/text-embedding-3-small"]);
     assert!(owned_by("openai").iter().any(|m| m["id"] == "gpt-4o"), "the built-in providers stay bare");
     assert_eq!(b.recorder().count(), 0, "a listed provider is not asked");
 }
@@ -930,9 +930,9 @@ async fn the_request_log_names_the_target_that_served() {
     let lines = captured.request_lines();
     assert_eq!(lines.len(), 3, "{lines:#?}");
     for (line, fields) in lines.iter().zip([
-        r#"status=200 model="g" provider="b" target="b/gpt-4o" ingress="openai" outcome="completed" error="-""#,
-        r#"status=200 model="g" provider="b" target="b/gpt-4o" ingress="openai" outcome="completed" error="-""#,
-        r#"status=429 model="g" provider="a" target="-" ingress="openai" outcome="error" error="rate_limit_exceeded""#,
+        r#"status=200 model="g" provider="b" target="b/gpt-4o" retries=0 ingress="openai" outcome="completed" error="-""#,
+        r#"status=200 model="g" provider="b" target="b/gpt-4o" retries=0 ingress="openai" outcome="completed" error="-""#,
+        r#"status=429 model="g" provider="a" target="-" retries=0 ingress="openai" outcome="error" error="rate_limit_exceeded""#,
     ]) {
         assert!(line.contains(fields), "{line}\nshould contain\n{fields}");
     }
@@ -971,4 +971,59 @@ async fn the_operator_reads_what_the_client_does_not() {
     assert!(line.contains("request_id=") && line.contains("error=\"upstream_unreachable\""), "{line}");
     let detail = line.split(" detail=").nth(1).unwrap_or_else(|| panic!("{line}"));
     assert!(detail.contains("127.0.0.1:1"), "{line}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_group_s_own_limits_hold_for_every_key_together() {
+    // One clock minute for the whole test.
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    if now % 60 > 45 {
+        tokio::time::sleep(Duration::from_secs(61 - now % 60)).await;
+    }
+    let t = gateway(
+        "[models.limited]\ntargets = [\"openai/gpt-4o\"]\nrpm = 3\ntpm = 9000\n\n\
+         [models.narrow]\ntargets = [\"openai/gpt-4o-slow\"]\nmax_parallel = 1\n",
+    )
+    .await;
+    // tpm: a request whose estimate alone is over it is refused, and counted nowhere.
+    let mut large = chat("limited");
+    large["max_tokens"] = json!(10_000);
+    let (status, body) = status_json(t.post("/v1/chat/completions", &large).await).await;
+    assert_eq!((status, body["error"]["code"].clone()), (429, json!("rate_limit_exceeded")), "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("Request too large for the 9000 tokens per minute of the model group 'limited'"),
+        "{body}"
+    );
+    // rpm: three a minute, whoever asks (the refused one above counted: it passed the request limit).
+    let answer = t.post("/v1/chat/completions", &chat("limited")).await;
+    assert_eq!(answer.status(), 200);
+    assert_eq!(answer.headers()["x-ratelimit-limit-requests"], "3");
+    assert_eq!(answer.headers()["x-ratelimit-limit-tokens"], "9000");
+    assert_eq!(t.post("/v1/chat/completions", &chat("limited")).await.status(), 200);
+    let (status, body) = status_json(t.post("/v1/chat/completions", &chat("limited")).await).await;
+    assert_eq!(
+        (status, body["error"]["message"].as_str().unwrap().split(" Retry").next().unwrap()),
+        (429, "Rate limit reached for the model group 'limited': 3 requests per minute.")
+    );
+    // The same model asked for directly is not the group: not limited by it.
+    assert_eq!(t.post("/v1/chat/completions", &chat("gpt-4o")).await.status(), 200);
+
+    // max_parallel: a slow stream holds the group's one slot.
+    let holding = t.post("/v1/chat/completions", &request("narrow", true)).await;
+    assert_eq!(holding.status(), 200);
+    let (status, body) = status_json(t.post("/v1/chat/completions", &chat("narrow")).await).await;
+    assert_eq!(
+        (status, body["error"]["message"].clone()),
+        (429, json!("The model group 'narrow' already has 1 requests in flight (its max_parallel); retry shortly."))
+    );
+    drop(holding.text().await.unwrap());
+}
+
+#[test]
+fn group_limits_below_one_are_refused_at_load() {
+    let config = Config::from_toml("[models.g]\ntargets = [\"openai/gpt-4o\"]\nrpm = 0\n").unwrap();
+    assert_eq!(config.validate().unwrap_err().to_string(), "configuration `models.g.rpm`: must be at least 1");
 }

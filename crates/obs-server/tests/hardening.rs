@@ -167,8 +167,12 @@ async fn one_model_is_retrieved_by_id_as_the_sdks_do() {
             serde_json::json!({"error":{"message":"The model 'no-such-model' does not exist.","type":"invalid_request_error","param":"model","code":"model_not_found"}})
         )
     );
-    let (status, _) = status_json(server.get("/v1/models/text-embedding-3-small").await).await;
-    assert_eq!(status, 404, "only chat models are listed while obs serves no embeddings");
+    let (status, body) = status_json(server.get("/v1/models/text-embedding-3-small").await).await;
+    assert_eq!(
+        (status, body["id"].as_str()),
+        (200, Some("text-embedding-3-small")),
+        "embedding models are listed: /v1/embeddings serves them"
+    );
     let anonymous = server.client.get(format!("{}/v1/models/gpt-4o", server.base)).send().await.unwrap();
     assert_eq!(anonymous.status(), 401);
 }
@@ -375,4 +379,57 @@ async fn a_keep_alive_connection_may_rest_longer_than_a_head_may_take() {
     let started = Instant::now();
     let (_, closed) = read_until_closed(&mut stream, Duration::from_secs(3)).await;
     assert!(closed && started.elapsed() < Duration::from_millis(2000), "closed after {:?}", started.elapsed());
+}
+
+/// The HTTP/2 frames in `bytes` (a server's side of a connection), as (type, flags) pairs.
+fn h2_frames(mut bytes: &[u8]) -> Vec<(u8, u8)> {
+    let mut frames = Vec::new();
+    while bytes.len() >= 9 {
+        let length = usize::from(bytes[0]) << 16 | usize::from(bytes[1]) << 8 | usize::from(bytes[2]);
+        frames.push((bytes[3], bytes[4]));
+        bytes = &bytes[(9 + length).min(bytes.len())..];
+    }
+    frames
+}
+
+/// Opens an HTTP/2 connection (preface and an empty SETTINGS frame), then goes silent: no SETTINGS ack, no PING
+/// ack, no request. What the server sent, and whether it closed, within `limit`.
+async fn silent_h2_peer(server: &common::TestServer, limit: Duration) -> (Vec<(u8, u8)>, bool, Duration) {
+    let mut stream = TcpStream::connect(server.server.local_addr()).await.unwrap();
+    stream.write_all(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\x00\x00\x00\x04\x00\x00\x00\x00\x00").await.unwrap();
+    let started = Instant::now();
+    let mut received = Vec::new();
+    let mut buffer = [0u8; 4096];
+    let closed = loop {
+        let left = limit.saturating_sub(started.elapsed());
+        match tokio::time::timeout(left, stream.read(&mut buffer)).await {
+            Err(_) => break false,
+            Ok(Ok(0) | Err(_)) => break true,
+            Ok(Ok(n)) => received.extend_from_slice(&buffer[..n]),
+        }
+    };
+    (h2_frames(&received), closed, started.elapsed())
+}
+
+const H2_PING: u8 = 0x6;
+const H2_GOAWAY: u8 = 0x7;
+
+#[tokio::test]
+async fn an_http2_peer_that_stops_answering_pings_is_closed() {
+    let server = start(|config| config.server.http2_keep_alive_seconds = 1).await;
+    let (frames, closed, after) = silent_h2_peer(&server, Duration::from_secs(6)).await;
+    assert!(frames.contains(&(H2_PING, 0)), "the server pinged the idle connection: {frames:?}");
+    assert!(closed, "the unanswered ping closed the connection: {frames:?}");
+    // One interval to the ping, one more for its ack to be overdue.
+    assert!(after >= Duration::from_millis(1500) && after < Duration::from_secs(5), "closed after {after:?}");
+    assert_eq!(frames.last().map(|f| f.0), Some(H2_GOAWAY), "it said goodbye before closing: {frames:?}");
+}
+
+#[tokio::test]
+async fn without_pings_due_a_silent_http2_peer_stays_connected() {
+    // The contrast that shows the close above is the ping's: with pings 30 s apart the same peer is kept.
+    let server = start(|config| config.server.http2_keep_alive_seconds = 30).await;
+    let (frames, closed, _) = silent_h2_peer(&server, Duration::from_secs(3)).await;
+    assert!(!closed, "closed without an overdue ping: {frames:?}");
+    assert!(!frames.contains(&(H2_PING, 0)), "{frames:?}");
 }

@@ -1,6 +1,6 @@
 //! An OpenAI upstream's answers reach an OpenAI-format client as the upstream wrote them: byte for byte against
-//! the emulator's own answer to the same request, but for the edits contract §4.2 asks of a stream (`usage` only
-//! when the client asked for it).
+//! the emulator's own answer to the same request, but for the edits docs/reference/streaming.md §2 asks of a stream
+//! (`usage` only when the client asked for it).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
@@ -9,18 +9,26 @@ use common::{TestServer, chat, start};
 use pretty_assertions::assert_eq;
 use serde_json::{Value, json};
 
-/// The emulator's ids count requests; everything else of its answers is deterministic.
+/// The emulator's ids (`chatcmpl-…`, `call_…`) differ per request and `created` is its clock; everything else of
+/// its answers is deterministic.
 fn normalise_ids(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(at) = rest.find("chatcmpl-mock") {
-        out.push_str(&rest[..at]);
-        out.push_str("chatcmpl-mockN");
-        let tail = &rest[at + "chatcmpl-mock".len()..];
-        rest = tail.trim_start_matches(|c: char| c.is_ascii_digit());
+    let mut text = text.to_owned();
+    for (marker, part_of_it) in [
+        ("chatcmpl-", char::is_ascii_alphanumeric as fn(&char) -> bool),
+        ("call_", char::is_ascii_alphanumeric),
+        ("\"created\":", char::is_ascii_digit),
+    ] {
+        let mut out = String::with_capacity(text.len());
+        let mut rest = text.as_str();
+        while let Some(at) = rest.find(marker) {
+            out.push_str(&rest[..at + marker.len()]);
+            out.push('N');
+            rest = rest[at + marker.len()..].trim_start_matches(|c: char| part_of_it(&c));
+        }
+        out.push_str(rest);
+        text = out;
     }
-    out.push_str(rest);
-    out
+    text
 }
 
 /// What the emulator answers when asked directly, as obs asks it (streams always with usage).

@@ -79,6 +79,8 @@ async fn keep_alive_comments_while_the_upstream_is_silent() {
     config.server.keep_alive_seconds = 1;
     config.openai.base_url = mock.openai_base_url();
     config.openai.api_key = Some(secrecy::SecretString::from("sk".to_owned()));
+    // Not demo mode: the store would be a file in the working directory.
+    config.responses.store_url = Some("sqlite::memory:".to_owned());
     let server = obs_server::start(obs_server::ServeOptions { config, no_auth: true, demo: false }).await.unwrap();
     let transcript = reqwest::Client::new()
         .post(format!("http://{}/v1/chat/completions", server.local_addr()))

@@ -1,4 +1,4 @@
-//! AWS credentials with the one precedence of contract §10:
+//! AWS credentials with the one precedence of docs/reference/configuration.md §1:
 //!
 //! 1. static keys (`AWS_ACCESS_KEY_ID` + `AWS_SECRET_ACCESS_KEY` [+ `AWS_SESSION_TOKEN`]);
 //! 2. a profile (`AWS_PROFILE`);

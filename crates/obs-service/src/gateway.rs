@@ -1,12 +1,13 @@
 //! The [`Gateway`]: plans each request on the routing table and runs the plan — retries on each target, then the
 //! next target on a failure before the first byte — peeks the first stream chunk, lists models.
 
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use futures::StreamExt;
 use futures::future::BoxFuture;
+use futures::{Stream, StreamExt};
 use obs_adapters::{ChatAdapter, Completion, ItemStream};
 use obs_models::Error;
 use obs_models::error::ErrorCode;
@@ -98,11 +99,13 @@ impl Gateway {
     }
 
     /// Runs a plan: each candidate with its retries, the next one after a failure that another target might not
-    /// have. The last attempt gets the request itself, earlier ones a clone.
-    async fn run<C: Call>(&self, plan: Plan, request: ChatCompletionRequest, call: C) -> Result<C::Output, Error> {
+    /// have. The last attempt gets the request itself, earlier ones a clone — a shallow one: the messages, which
+    /// hold nearly all of a large request's bytes, are shared, not copied.
+    pub(crate) async fn run<C: Call>(&self, plan: Plan, request: C::Request, call: C) -> Result<C::Output, Error> {
         let total = plan.candidates.len();
         let mut request = Some(request);
         let mut throttled = 0;
+        let mut retries_before = 0;
         let mut shortest_retry_after: Option<f64> = None;
         for (index, candidate) in plan.candidates.into_iter().enumerate() {
             let final_candidate = index + 1 == total;
@@ -140,12 +143,14 @@ impl Gateway {
                     let served = Served {
                         provider: candidate.provider().name().clone(),
                         attempts: u32::try_from(index + 1).unwrap_or(u32::MAX),
-                        retries: retry,
+                        retries: retries_before + retry,
                         model: candidate.into_model(),
                     };
                     return Ok(C::finish(output, served, in_flight));
                 }
                 Err(mut error) => {
+                    retries_before += retry;
+                    error.retries = retries_before;
                     // A target that cannot honour a parameter (tools on Titan) may be followed by one that can;
                     // it says nothing about the target's health.
                     let unsupported = error.code == ErrorCode::UnsupportedParameter;
@@ -188,25 +193,60 @@ impl Gateway {
     }
 }
 
-/// One kind of upstream call a plan runs: whole answers or streams.
-trait Call: Sync {
+/// One kind of upstream call a plan runs: chat answers or streams, and the Messages route's (`messages.rs`).
+pub(crate) trait Call: Sync {
     /// Whether the target's health is settled when the call returns (a whole answer), not when a stream ends.
     const SETTLED_AT_START: bool;
+    /// What each attempt is given; cloned for every attempt but the last, so it should be cheap to clone.
+    type Request: Clone + Send;
     type Upstream: Send;
     type Output: Send;
     fn call<'a>(
         &'a self,
         adapter: &'a dyn ChatAdapter,
-        request: ChatCompletionRequest,
+        request: Self::Request,
         model: &'a str,
     ) -> BoxFuture<'a, Result<Self::Upstream, Error>>;
     fn finish(upstream: Self::Upstream, served: Served, in_flight: Option<InFlight>) -> Self::Output;
+}
+
+/// A stream whose first item has arrived: a failure before any output is an ordinary error (retryable, and the
+/// next target may be tried); the caller commits its answer only once this first item exists.
+pub(crate) async fn peek<T: Send + 'static>(
+    mut stream: Pin<Box<dyn Stream<Item = Result<T, Error>> + Send>>,
+) -> Result<Pin<Box<dyn Stream<Item = Result<T, Error>> + Send>>, Error> {
+    match stream.next().await {
+        Some(Ok(first)) => Ok(Box::pin(futures::stream::once(async move { Ok(first) }).chain(stream))),
+        Some(Err(error)) => Err(error),
+        None => Err(Error::new(ErrorCode::UpstreamError, "The upstream stream ended before any output.")),
+    }
+}
+
+/// A group target's stream counts as in flight until it ends or the client leaves. Its health hears how it ended:
+/// a clean end is a success, an upstream failure after output started a failure (one that is never retried or
+/// fallen back from).
+pub(crate) fn track<T: Send + 'static>(
+    stream: Pin<Box<dyn Stream<Item = Result<T, Error>> + Send>>,
+    in_flight: Option<InFlight>,
+) -> Pin<Box<dyn Stream<Item = Result<T, Error>> + Send>> {
+    let Some(mut in_flight) = in_flight else { return stream };
+    let mut inner = stream;
+    Box::pin(futures::stream::poll_fn(move |cx| {
+        let item = inner.as_mut().poll_next(cx);
+        match &item {
+            std::task::Poll::Ready(Some(Err(error))) if error.allows_fallback() => in_flight.stream_ended(false),
+            std::task::Poll::Ready(None) => in_flight.stream_ended(true),
+            _ => {}
+        }
+        item
+    }))
 }
 
 struct Whole;
 
 impl Call for Whole {
     const SETTLED_AT_START: bool = true;
+    type Request = ChatCompletionRequest;
     type Upstream = Completion;
     type Output = Answer;
 
@@ -229,6 +269,7 @@ struct Streamed;
 
 impl Call for Streamed {
     const SETTLED_AT_START: bool = false;
+    type Request = ChatCompletionRequest;
     type Upstream = ItemStream;
     type Output = AnswerStream;
 
@@ -238,42 +279,11 @@ impl Call for Streamed {
         request: ChatCompletionRequest,
         model: &'a str,
     ) -> BoxFuture<'a, Result<ItemStream, Error>> {
-        Box::pin(async move {
-            let mut stream = adapter.chat_stream(request, model).await?;
-            // Peek: a failure before any output is an ordinary error (retryable, and the next target may be
-            // tried); the caller commits its answer only once this first chunk exists.
-            match stream.next().await {
-                Some(Ok(first)) => {
-                    Ok(Box::pin(futures::stream::once(async move { Ok(first) }).chain(stream)) as ItemStream)
-                }
-                Some(Err(error)) => Err(error),
-                None => Err(Error::new(ErrorCode::UpstreamError, "The upstream stream ended before any output.")),
-            }
-        })
+        Box::pin(async move { peek(adapter.chat_stream(request, model).await?).await })
     }
 
     fn finish(stream: ItemStream, served: Served, in_flight: Option<InFlight>) -> AnswerStream {
-        let stream = match in_flight {
-            None => stream,
-            // A group target's stream counts as in flight until it ends or the client leaves. Its health hears how
-            // it ended: a clean end is a success, an upstream failure after output started a failure (one that is
-            // never retried or fallen back from).
-            Some(mut in_flight) => {
-                let mut inner = stream;
-                Box::pin(futures::stream::poll_fn(move |cx| {
-                    let item = inner.as_mut().poll_next(cx);
-                    match &item {
-                        std::task::Poll::Ready(Some(Err(error))) if error.allows_fallback() => {
-                            in_flight.stream_ended(false);
-                        }
-                        std::task::Poll::Ready(None) => in_flight.stream_ended(true),
-                        _ => {}
-                    }
-                    item
-                }))
-            }
-        };
-        AnswerStream { stream, served }
+        AnswerStream { stream: track(stream, in_flight), served }
     }
 }
 
@@ -285,11 +295,15 @@ impl ChatService for Gateway {
         self.table.plan(&request.model, user, context)
     }
 
-    async fn complete(&self, plan: Plan, request: ChatCompletionRequest) -> Result<Answer, Error> {
+    async fn complete(&self, plan: Plan, mut request: ChatCompletionRequest) -> Result<Answer, Error> {
+        group_guardrail(&plan, &mut request);
+        self.group_cache(&plan, &mut request);
         self.run(plan, request, Whole).await
     }
 
-    async fn complete_stream(&self, plan: Plan, request: ChatCompletionRequest) -> Result<AnswerStream, Error> {
+    async fn complete_stream(&self, plan: Plan, mut request: ChatCompletionRequest) -> Result<AnswerStream, Error> {
+        group_guardrail(&plan, &mut request);
+        self.group_cache(&plan, &mut request);
         self.run(plan, request, Streamed).await
     }
 
@@ -300,5 +314,20 @@ impl ChatService for Gateway {
         let list = crate::models::collect(&self.table).await?;
         self.models.put(&list);
         Ok(list)
+    }
+}
+
+impl Gateway {
+    /// A group's `cache.auto` goes with its requests, over their provider's.
+    fn group_cache(&self, plan: &Plan, request: &mut ChatCompletionRequest) {
+        let group = plan.group().and_then(|name| self.config.models.groups.get(name));
+        request.cache_auto = group.and_then(|group| group.cache.as_ref()).map(|cache| cache.auto);
+    }
+}
+
+/// A group's guardrail goes with its requests that name none of their own (request > group > provider).
+fn group_guardrail(plan: &Plan, request: &mut ChatCompletionRequest) {
+    if request.guardrail.is_none() {
+        request.guardrail = plan.guardrail.clone();
     }
 }

@@ -9,20 +9,37 @@
 //! Must not import: `obs-server`, `obs-cli`, hyper, clap. Reads the process environment only through
 //! [`config::ConfigSources::process`].
 //!
+//! The Anthropic Messages API is [`Gateway::plan_messages`] and [`Gateway::messages`] (`messages.rs`): the same
+//! plans and plan runner, with Claude on Bedrock given the client's body as sent.
+//!
 //! Start at [`Gateway::new`], then [`ChatService`].
 #![forbid(unsafe_code)]
 
+mod apply_guardrail;
 pub mod config;
 pub mod credentials;
+mod embeddings;
 mod gateway;
+mod messages;
 mod models;
+pub mod prices;
 mod providers;
+mod responses_native;
 pub mod retry;
 pub mod routing;
+mod runtime;
+mod runtime_translate;
 mod service;
 
+pub use embeddings::EmbeddingsAnswer;
 pub use gateway::Gateway;
-pub use obs_adapters::{ChunkStream, Completion, ItemStream, StreamItem, typed_chunks};
+pub use messages::{MessagesAnswer, MessagesAnswerStream, MessagesEvents, MessagesInput, MessagesOutput, TokenCount};
+pub use obs_adapters::{
+    ByteStream, ChunkStream, Completion, ItemStream, MessagesEvent, MessagesEventStream, RuntimeCall, RuntimeFrame,
+    RuntimeFrameStream, RuntimeStream, StreamItem, typed_chunks,
+};
 pub use obs_models::Error;
 pub use providers::ProviderSlot;
+pub use responses_native::{NativeInput, NativeResponse, NativeResponseStream};
+pub use runtime::{RuntimeAnswer, RuntimeAnswerStream, RuntimeInput};
 pub use service::{Answer, AnswerStream, ChatService, RequestContext};

@@ -1,6 +1,7 @@
-//! `/v1/models` (contract §1.2): the providers' lists (OpenAI-compatible upstreams' own, Bedrock's foundation models
-//! and inference profiles, or a provider's configured `models`) and the groups and aliases — sorted, de-duplicated, cached. One source failing leaves the others listed (WARN); every
-//! configured source failing is 502; no source configured gives the aliases alone.
+//! `/v1/models` (docs/reference/routes.md §4): the providers' lists (OpenAI-compatible upstreams' own, Bedrock's
+//! foundation models and inference profiles, or a provider's configured `models`) and the groups and aliases — sorted,
+//! de-duplicated, cached. One source failing leaves the others listed (WARN); every configured source failing is 502;
+//! no source configured gives the aliases alone.
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};

@@ -21,6 +21,10 @@ pub struct ProviderSlot {
     timeouts: TimeoutsSection,
     images: ImagesSection,
     adapter: OnceCell<Result<Arc<dyn ChatAdapter>, Error>>,
+    /// A Bedrock provider's region, once looked up (its profile may have to be read).
+    region: OnceCell<Option<String>>,
+    /// The Bedrock provider whose `ApplyGuardrail` checks this one's guarded requests (`apply_guardrail`).
+    checker: std::sync::OnceLock<Arc<ProviderSlot>>,
 }
 
 impl std::fmt::Debug for ProviderSlot {
@@ -43,7 +47,14 @@ impl ProviderSlot {
             timeouts,
             images: defaults.images.clone(),
             adapter: OnceCell::new(),
+            region: OnceCell::new(),
+            checker: std::sync::OnceLock::new(),
         }
+    }
+
+    /// Checks this provider's guarded requests with `bedrock`'s `ApplyGuardrail` (set once, by the routing table).
+    pub(crate) fn check_guardrails_with(&self, bedrock: Arc<ProviderSlot>) {
+        let _ = self.checker.set(bedrock);
     }
 
     /// The provider's name.
@@ -64,6 +75,23 @@ impl ProviderSlot {
                 obs_adapters::bedrock::catalog::family(model, provider.bedrock.claude_api).map(|_| ())
             }
         }
+    }
+
+    /// Checks, without I/O, that this provider can embed with `model` (Bedrock refuses models that do not embed).
+    pub(crate) fn check_embedding_model(&self, model: &str) -> Result<(), Error> {
+        match &self.config {
+            ProviderConfig::OpenAi(_) => Ok(()),
+            ProviderConfig::Bedrock(_) => obs_adapters::bedrock::catalog::embedding_family(model).map(|_| ()),
+        }
+    }
+
+    /// A Bedrock provider's region (its `region`, else its profile's, read once); None for other kinds.
+    pub(crate) async fn region(&self) -> Option<&str> {
+        let ProviderConfig::Bedrock(provider) = &self.config else { return None };
+        self.region
+            .get_or_init(|| async { credentials::region(provider).await.map(|r| r.as_ref().to_owned()) })
+            .await
+            .as_deref()
     }
 
     /// Uses `adapter` instead of building one from the configuration (custom providers, tests).
@@ -101,6 +129,12 @@ impl ProviderSlot {
                 let built = match &self.config {
                     ProviderConfig::OpenAi(section) => self.build_openai(section),
                     ProviderConfig::Bedrock(provider) => self.build_bedrock(provider).await,
+                };
+                let built = match (built, self.checker.get()) {
+                    (Ok(adapter), Some(bedrock)) => {
+                        Ok(crate::apply_guardrail::GuardedAdapter::wrap(adapter, bedrock.clone()))
+                    }
+                    (built, _) => built,
                 };
                 if let Err(error) = &built {
                     tracing::warn!(provider = %self.name, error = %error, "provider is not usable");
@@ -151,6 +185,10 @@ impl ProviderSlot {
             claude_max_tokens: section.default_max_tokens_claude,
             titan_max_tokens: section.default_max_tokens_titan,
             claude_api: section.claude_api,
+            structured_output: section.structured_output,
+            guardrail: section.guardrail.clone(),
+            cache_auto: section.cache.auto,
+            api_key: section.api_key.clone(),
             timeouts: self.timeouts.durations(),
             control_endpoint_url: section.control_endpoint_url.clone(),
             images: ImageFetchSettings {

@@ -65,9 +65,11 @@ fn environment_overrides_the_file() {
             ("LOG_FORMAT", "JSON"),
             ("AWS_ROLE_SESSION_DURATION", "7200"),
             ("DEFAULT_MAX_TOKENS_CLAUDE", "1000"),
+            ("OPENAI_RESPONSES", "native"),
         ],
     )
     .unwrap();
+    assert_eq!(config.openai.responses, obs_service::config::ResponsesApi::Native);
     assert_eq!(config.server.port, 9000);
     let keys: Vec<&str> = config.server.api_keys.iter().map(|k| k.expose_secret()).collect();
     assert_eq!(keys, ["k1", "k2"]);
@@ -109,6 +111,8 @@ fn every_bad_value_names_its_key() {
         ("[server]\ncors_origins = [\"nope\"]\n", &[], "`server.cors_origins[0]`"),
         ("[server]\nmetrics_addr = \"nowhere\"\n", &[], "`server.metrics_addr`"),
         ("[bedrock]\nclaude_api = \"grpc\"\n", &[], "unknown variant `grpc`"),
+        ("", &[("OPENAI_RESPONSES", "passthrough")], "`OPENAI_RESPONSES`"),
+        ("[openai]\nresponses = \"passthrough\"\n", &[], "unknown variant `passthrough`"),
     ];
     for (toml, env, expected) in cases {
         let file = toml_file(toml);

@@ -156,8 +156,13 @@ async fn models_merge_every_source_sorted_and_cached() {
         [
             ("aaa-alias", "obs"),
             ("amazon.nova-lite-v1:0", "bedrock"),
+            ("amazon.titan-embed-text-v2:0", "bedrock"),
             ("amazon.titan-text-express-v1", "bedrock"),
             ("anthropic.claude-3-haiku-20240307-v1:0", "bedrock"),
+            ("arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/claudeapp01", "bedrock"),
+            ("arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/novaapp01", "bedrock"),
+            ("cohere.embed-english-v3", "bedrock"),
+            ("cohere.embed-v4:0", "bedrock"),
             ("global.anthropic.claude-sonnet-4-5-20250929-v1:0", "bedrock"),
             ("gpt-4o", "openai"),
             ("gpt-4o-mini", "openai"),
@@ -165,6 +170,7 @@ async fn models_merge_every_source_sorted_and_cached() {
             ("mistral.mistral-large-2402-v1:0", "bedrock"),
             ("o3-mini", "openai"),
             ("obs-mock-tool", "openai"),
+            ("text-embedding-3-small", "openai"),
             ("us.amazon.nova-lite-v1:0", "bedrock"),
             ("us.anthropic.claude-3-5-sonnet-20241022-v2:0", "bedrock"),
         ]
@@ -180,7 +186,7 @@ async fn model_listing_survives_one_source_failing() {
     let gateway = Gateway::new(config_from(env_for(&mock))).unwrap();
     let list = gateway.list_models().await.unwrap();
     assert!(list.data.iter().all(|m| m.owned_by == "bedrock"));
-    assert_eq!(list.data.len(), 8);
+    assert_eq!(list.data.len(), 13, "8 foundation models, 3 system profiles, 2 application profiles");
 
     let only_openai: Vec<_> = env_for(&mock).into_iter().filter(|(k, _)| k.starts_with("OPENAI")).collect();
     let error = Gateway::new(config_from(only_openai)).unwrap().list_models().await.unwrap_err();

@@ -149,7 +149,8 @@ async fn each_target_is_retried_before_the_next_is_tried() {
         bedrock("br", &br),
     ));
     let mut before = vec![];
-    assert_eq!(serve(&gateway, "g", false).await, served("br", HAIKU, 2, 0));
+    // Served by the second target after one retry on the first: the retry is counted (x-obs-retries).
+    assert_eq!(serve(&gateway, "g", false).await, served("br", HAIKU, 2, 1));
     assert_eq!(deltas(&[&oa, &br], &mut before), [2, 1], "503 retried once on its own target, then the next");
     assert_eq!(serve(&gateway, "flaky", false).await, served("oa", "gpt-4o-flaky", 1, 1));
     assert_eq!(deltas(&[&oa, &br], &mut before), [2, 0], "the retry succeeded: no fallback");

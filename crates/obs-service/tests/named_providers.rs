@@ -82,8 +82,13 @@ async fn model_list_names_each_provider_and_the_groups() {
         ids,
         [
             ("br-eu/amazon.nova-lite-v1:0", "br-eu"),
+            ("br-eu/amazon.titan-embed-text-v2:0", "br-eu"),
             ("br-eu/amazon.titan-text-express-v1", "br-eu"),
             ("br-eu/anthropic.claude-3-haiku-20240307-v1:0", "br-eu"),
+            ("br-eu/arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/claudeapp01", "br-eu"),
+            ("br-eu/arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/novaapp01", "br-eu"),
+            ("br-eu/cohere.embed-english-v3", "br-eu"),
+            ("br-eu/cohere.embed-v4:0", "br-eu"),
             ("br-eu/global.anthropic.claude-sonnet-4-5-20250929-v1:0", "br-eu"),
             ("br-eu/meta.llama3-8b-instruct-v1:0", "br-eu"),
             ("br-eu/mistral.mistral-large-2402-v1:0", "br-eu"),
@@ -97,12 +102,18 @@ async fn model_list_names_each_provider_and_the_groups() {
             ("other/gpt-4o-mini", "other"),
             ("other/o3-mini", "other"),
             ("other/obs-mock-tool", "other"),
+            ("other/text-embedding-3-small", "other"),
         ]
     );
     assert_eq!(vllm.recorder().count(), 0, "a provider with a `models` list is not asked");
     // Every listed id routes where the list says.
     for model in list.data.iter().map(|m| m.id.as_str()) {
-        let plan = gateway.plan(&request(model, false), &RequestContext::default()).unwrap();
+        // Embedding models route as embeddings (chat refuses them).
+        let plan = if model.contains("embed") {
+            gateway.routing().plan_embeddings(model, || None, &RequestContext::default()).unwrap()
+        } else {
+            gateway.plan(&request(model, false), &RequestContext::default()).unwrap()
+        };
         let owner = list.data.iter().find(|m| m.id == model).unwrap().owned_by.as_str();
         if owner != "obs" {
             assert_eq!(&**plan.provider().unwrap(), owner, "{model}");

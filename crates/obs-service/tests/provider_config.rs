@@ -134,7 +134,7 @@ fn every_provider_and_group_mistake_names_its_key() {
             format!("{X}[models.g]\ntargets = [\"x/m\"]\nretries = 2\n"),
             Parse,
             "config file",
-            "models.g: unknown field `retries`, expected one of `targets`, `strategy`, `affinity` (line 4)",
+            "models.g: unknown field `retries`, expected one of `targets`, `strategy`, `affinity`, `guardrail`, `cache`, `rpm`, `tpm`, `max_parallel` (line 4)",
         ),
         (
             "[models]\ng = \"x/m\"\n".to_owned(),
@@ -143,10 +143,11 @@ fn every_provider_and_group_mistake_names_its_key() {
             "models.g: a model group is a table ([models.g] with targets = [...]) (line 1)",
         ),
         (
-            "[models.g]\ntargets = [\"bedrock/amazon.titan-embed-text-v2:0\"]\n".to_owned(),
+            "[models.g]\ntargets = [\"bedrock/amazon.titan-embed-text-v2:0\", \"bedrock/amazon.nova-lite-v1:0\"]\n"
+                .to_owned(),
             Routing,
-            "models.g.targets[0]",
-            "'amazon.titan-embed-text-v2:0' is not a chat model: /v1/chat/completions serves text-generation models only.",
+            "models.g",
+            "mixes embedding models ('bedrock/amazon.titan-embed-text-v2:0') and chat models ('bedrock/amazon.nova-lite-v1:0'): a group serves one kind of request; make one group of each",
         ),
         (
             format!(
@@ -157,11 +158,11 @@ fn every_provider_and_group_mistake_names_its_key() {
             "'stability.sd3-5-large-v1:0' is not a chat model: /v1/chat/completions serves text-generation models only.",
         ),
         (
-            "[models.g]\ntargets = [\"arn:aws:bedrock:us-east-1::foundation-model/amazon.titan-embed-text-v2:0\"]\n"
+            "[models.g]\ntargets = [\"gpt-4o\", \"arn:aws:bedrock:us-east-1::foundation-model/amazon.titan-embed-text-v2:0\"]\n"
                 .to_owned(),
             Routing,
-            "models.g.targets[0]",
-            "'arn:aws:bedrock:us-east-1::foundation-model/amazon.titan-embed-text-v2:0' is not a chat model: /v1/chat/completions serves text-generation models only.",
+            "models.g",
+            "mixes chat models ('openai/gpt-4o') and embedding models ('bedrock/arn:aws:bedrock:us-east-1::foundation-model/amazon.titan-embed-text-v2:0'): a group serves one kind of request; make one group of each",
         ),
         (
             // A slash in a target names a provider, unless the whole id is a Bedrock ARN: a typo is caught.
@@ -227,13 +228,14 @@ fn every_provider_and_group_mistake_names_its_key() {
             "[providers.x]\nkind = \"openai\"\nbase_ur = \"http://127.0.0.1:9/v1\"\n".to_owned(),
             Parse,
             "config file",
-            "providers.x: unknown field `base_ur`, expected one of `api_key`, `base_url`, `organization`, `extra_headers`, `models`, `timeouts` (line 1)",
+            "providers.x: unknown field `base_ur`, expected one of `api_key`, `base_url`, `organization`, `extra_headers`, `models`, `timeouts`, `responses`, `apply_guardrail` (line 1)",
         ),
         (
-            format!("{BR}api_key = \"sk\"\n"),
+            // An OpenAI-kind key on a Bedrock provider (a Bedrock API key is `api_key`, which is valid).
+            format!("{BR}base_url = \"http://x\"\n"),
             Parse,
             "config file",
-            "providers.br: unknown field `api_key`, expected one of `region`, `claude_api`, `endpoint_url`, `control_endpoint_url`, `default_max_tokens_claude`, `default_max_tokens_titan`, `models`, `timeouts` (line 1)",
+            "providers.br: unknown field `base_url`, expected one of `region`, `claude_api`, `structured_output`, `guardrail`, `cache`, `api_key`, `endpoint_url`, `control_endpoint_url`, `default_max_tokens_claude`, `default_max_tokens_titan`, `models`, `timeouts` (line 1)",
         ),
         (
             format!("{BR}[providers.br.aws]\naccess_key = \"AKID\"\n"),

@@ -1,4 +1,5 @@
-//! Every model-id form of contract §7 and orig §3 (with the contract's fixes), routed by the pure function.
+//! Every model-id form of docs/reference/formats.md §6 and orig §3 (with the contract's fixes), routed by the pure
+//! function.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use obs_adapters::bedrock::ClaudeApi;

@@ -1,6 +1,6 @@
-//! What Bedrock serves and through which API (contract §7): which model ids are Bedrock's (ARNs, vendor ids with an
-//! optional geo prefix), which of them are not chat models, and the API family of each chat model. Pure, no I/O:
-//! the router asks [`serves`] for bare ids, and the adapter asks [`family`] on every call.
+//! What Bedrock serves and through which API (docs/reference/formats.md §6): which model ids are Bedrock's (ARNs,
+//! vendor ids with an optional geo prefix), which of them are not chat models, and the API family of each chat model.
+//! Pure, no I/O: the router asks [`serves`] for bare ids, and the adapter asks [`family`] on every call.
 
 use obs_models::Error;
 use serde::Deserialize;
@@ -85,6 +85,7 @@ pub fn family(model: &str, claude_api: ClaudeApi) -> Result<BedrockFamily, Error
     };
     let id = strip_geo(id);
     let not_chat = id.starts_with("amazon.titan-embed")
+        || id.starts_with("cohere.embed")
         || id.contains("image")
         || id.starts_with("stability.")
         || ["amazon.nova-canvas", "amazon.nova-reel", "amazon.nova-sonic"].iter().any(|p| id.starts_with(p));
@@ -106,7 +107,58 @@ pub fn family(model: &str, claude_api: ClaudeApi) -> Result<BedrockFamily, Error
     })
 }
 
-fn strip_geo(id: &str) -> &str {
+/// A Bedrock embedding model's body format (docs/reference/embeddings.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EmbeddingFamily {
+    /// Amazon Titan Text Embeddings: one text per call; `v2` takes `dimensions` and `normalize`.
+    Titan {
+        /// `amazon.titan-embed-text-v2`.
+        v2: bool,
+    },
+    /// Cohere Embed: up to 96 texts per call; `v4` takes `output_dimension`.
+    Cohere {
+        /// `cohere.embed-v4`.
+        v4: bool,
+    },
+}
+
+/// The embedding family of a Bedrock model id (geo prefixes and foundation-model ARNs too); `invalid_value`
+/// (param `model`) for a model that does not embed text.
+///
+/// ```
+/// use obs_adapters::bedrock::catalog::{EmbeddingFamily, embedding_family};
+///
+/// assert_eq!(embedding_family("amazon.titan-embed-text-v2:0"), Ok(EmbeddingFamily::Titan { v2: true }));
+/// assert_eq!(embedding_family("us.cohere.embed-v4:0"), Ok(EmbeddingFamily::Cohere { v4: true }));
+/// assert!(embedding_family("anthropic.claude-3-haiku-20240307-v1:0").is_err());
+/// ```
+pub fn embedding_family(model: &str) -> Result<EmbeddingFamily, Error> {
+    let id = match is_arn(model).then(|| arn_resource(model)).flatten() {
+        Some(("foundation-model" | "inference-profile", id)) => id,
+        _ => model,
+    };
+    let id = strip_geo(id);
+    if id.starts_with("amazon.titan-embed-text") || id.starts_with("amazon.titan-embed-g1-text") {
+        Ok(EmbeddingFamily::Titan { v2: id.starts_with("amazon.titan-embed-text-v2") })
+    } else if id.starts_with("cohere.embed") {
+        Ok(EmbeddingFamily::Cohere { v4: id.starts_with("cohere.embed-v4") })
+    } else {
+        Err(Error::invalid(
+            "model",
+            format!(
+                "'{model}' is not an embedding model: /v1/embeddings serves Titan Text Embeddings and Cohere Embed on Bedrock."
+            ),
+        ))
+    }
+}
+
+/// The foundation-model id of an id with a cross-region prefix (`us.anthropic.…` → `anthropic.…`); other ids
+/// and ARNs as they are.
+pub fn foundation_id(model: &str) -> &str {
+    if is_arn(model) { model } else { strip_geo(model) }
+}
+
+pub(crate) fn strip_geo(id: &str) -> &str {
     GEO_PREFIXES.iter().find_map(|geo| id.strip_prefix(geo)).unwrap_or(id)
 }
 

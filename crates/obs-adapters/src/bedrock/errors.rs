@@ -1,6 +1,6 @@
-//! AWS SDK failures → contract §2 codes, by the service's error code (typed exceptions and mid-stream exception
-//! frames alike) or by the kind of transport failure. The SDK's own account (`DisplayErrorContext`) travels as the
-//! error's detail, to the request's log line; credentials never appear in SDK error text.
+//! AWS SDK failures → docs/reference/errors.md §2 codes, by the service's error code (typed exceptions and mid-stream
+//! exception frames alike) or by the kind of transport failure. The SDK's own account (`DisplayErrorContext`) travels
+//! as the error's detail, to the request's log line; credentials never appear in SDK error text.
 
 use aws_sdk_bedrockruntime::error::{ProvideErrorMetadata, SdkError};
 use aws_smithy_types::error::display::DisplayErrorContext;

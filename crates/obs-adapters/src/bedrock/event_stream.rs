@@ -1,5 +1,6 @@
-//! Drives an SDK event receiver into an [`ItemStream`] of typed chunks: one event at a time, the idle timeout
-//! between events, a decoder per API family. Dropping the stream drops the receiver, which closes the upstream
+//! Drives an SDK event receiver into a stream: one event at a time, the idle timeout between events, a decoder per
+//! API family — into typed chunks ([`drive`], an [`ItemStream`]) or, for the Messages route's Claude passthrough,
+//! the upstream's own events ([`drive_events`]). Dropping the stream drops the receiver, which closes the upstream
 //! connection.
 
 use std::collections::VecDeque;
@@ -8,30 +9,48 @@ use std::time::Duration;
 use aws_sdk_bedrockruntime::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_bedrockruntime::primitives::event_stream::EventReceiver;
 use aws_smithy_types::event_stream::RawMessage;
+use futures::Stream;
 use obs_models::error::ErrorCode;
 use obs_models::openai::ChatCompletionChunk;
 
 use super::errors;
 use crate::{Error, ItemStream, StreamItem};
 
-/// Turns one family's events into chunks.
+/// Turns one family's events into items (chunks, or relayed events).
 pub(crate) trait EventDecoder<T>: Send + 'static {
+    /// What the stream yields.
+    type Out: Send + 'static;
     /// One event.
-    fn event(&mut self, event: T, out: &mut Vec<ChatCompletionChunk>) -> Result<(), Error>;
+    fn event(&mut self, event: T, out: &mut Vec<Self::Out>) -> Result<(), Error>;
     /// The upstream stream ended; complete the answer or say it was cut short.
-    fn end(&mut self, out: &mut Vec<ChatCompletionChunk>) -> Result<(), Error>;
+    fn end(&mut self, out: &mut Vec<Self::Out>) -> Result<(), Error>;
 }
 
-struct State<T, E, D> {
+struct State<T, E, D: EventDecoder<T>> {
     receiver: EventReceiver<T, E>,
     decoder: D,
-    pending: VecDeque<Result<StreamItem, Error>>,
-    scratch: Vec<ChatCompletionChunk>,
+    pending: VecDeque<Result<D::Out, Error>>,
+    scratch: Vec<D::Out>,
     idle: Duration,
     done: bool,
 }
 
+/// The typed chunks of a chat stream.
 pub(crate) fn drive<T, E, D>(receiver: EventReceiver<T, E>, decoder: D, idle: Duration) -> ItemStream
+where
+    T: Send + 'static,
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    D: EventDecoder<T, Out = ChatCompletionChunk>,
+{
+    Box::pin(futures::StreamExt::map(drive_events(receiver, decoder, idle), |item| item.map(StreamItem::Chunk)))
+}
+
+/// Whatever the decoder makes of the events.
+pub(crate) fn drive_events<T, E, D>(
+    receiver: EventReceiver<T, E>,
+    decoder: D,
+    idle: Duration,
+) -> std::pin::Pin<Box<dyn Stream<Item = Result<D::Out, Error>> + Send>>
 where
     T: Send + 'static,
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
@@ -58,7 +77,7 @@ where
                     state.decoder.end(&mut state.scratch)
                 }
             };
-            state.pending.extend(state.scratch.drain(..).map(|chunk| Ok(StreamItem::Chunk(chunk))));
+            state.pending.extend(state.scratch.drain(..).map(Ok));
             if let Err(error) = outcome {
                 state.pending.push_back(Err(error));
                 state.done = true;

@@ -1,6 +1,6 @@
-//! Fetching http(s) image URLs for Bedrock (contract §9.1): asynchronous, at most 20 MiB, `image/*` only, a 10 s
-//! limit, and private or loopback addresses refused unless `allow_private_networks`. The address checked is the
-//! address connected to (the client is pinned to it), so DNS rebinding cannot slip past the check.
+//! Fetching http(s) image URLs for Bedrock (docs/reference/formats.md §7.3): asynchronous, at most 20 MiB, `image/*`
+//! only, a 10 s limit, and private or loopback addresses refused unless `allow_private_networks`. The address checked
+//! is the address connected to (the client is pinned to it), so DNS rebinding cannot slip past the check.
 
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
@@ -34,8 +34,20 @@ impl Default for ImageFetchSettings {
     }
 }
 
-fn refused(url: &str, why: impl std::fmt::Display) -> Error {
-    Error::new(ErrorCode::InvalidValue, format!("Could not use the image at {url}: {why}."))
+/// The client reads which image (without its query, which may hold a signature) and one plain reason; what the
+/// resolver or the HTTP stack said goes to the log only.
+fn refused(url: &str, why: &str) -> Error {
+    let shown = url.split(['?', '#']).next().unwrap_or_default();
+    let shown: String = if shown.chars().count() > 120 {
+        shown.chars().take(120).chain("…".chars()).collect()
+    } else {
+        shown.to_owned()
+    };
+    Error::new(ErrorCode::InvalidValue, format!("Could not use the image at {shown}: {why}."))
+}
+
+fn refused_because(url: &str, why: &str, detail: impl std::fmt::Display) -> Error {
+    refused(url, why).with_detail(detail.to_string())
 }
 
 /// Fetches every URL (concurrently).
@@ -47,11 +59,11 @@ pub(crate) async fn fetch_all(urls: Vec<String>, settings: &ImageFetchSettings) 
 async fn fetch(url: &str, settings: &ImageFetchSettings) -> Result<InlineImage, Error> {
     tokio::time::timeout(settings.timeout, fetch_inner(url, settings))
         .await
-        .map_err(|_| refused(url, format!("no answer within {} s", settings.timeout.as_secs())))?
+        .map_err(|_| refused(url, &format!("no answer within {} s", settings.timeout.as_secs())))?
 }
 
 async fn fetch_inner(url: &str, settings: &ImageFetchSettings) -> Result<InlineImage, Error> {
-    let parsed = reqwest::Url::parse(url).map_err(|e| refused(url, e))?;
+    let parsed = reqwest::Url::parse(url).map_err(|e| refused_because(url, "it is not a valid URL", e))?;
     if !matches!(parsed.scheme(), "http" | "https") {
         return Err(refused(url, "only http and https URLs are fetched"));
     }
@@ -59,7 +71,7 @@ async fn fetch_inner(url: &str, settings: &ImageFetchSettings) -> Result<InlineI
     let port = parsed.port_or_known_default().unwrap_or(443);
     let addresses: Vec<SocketAddr> = tokio::net::lookup_host((host.trim_matches(['[', ']']), port))
         .await
-        .map_err(|e| refused(url, format!("the host does not resolve ({e})")))?
+        .map_err(|e| refused_because(url, "the host does not resolve", e))?
         .collect();
     let address = addresses.first().copied().ok_or_else(|| refused(url, "the host does not resolve"))?;
     if !settings.allow_private_networks && addresses.iter().any(|a| is_private(a.ip())) {
@@ -69,10 +81,10 @@ async fn fetch_inner(url: &str, settings: &ImageFetchSettings) -> Result<InlineI
         .resolve(&host, address)
         .redirect(reqwest::redirect::Policy::none())
         .build()
-        .map_err(|e| refused(url, e))?;
-    let response = client.get(parsed).send().await.map_err(|e| refused(url, e))?;
+        .map_err(|e| refused_because(url, "the image could not be fetched", e))?;
+    let response = client.get(parsed).send().await.map_err(|e| refused_because(url, fetch_failure(&e), e))?;
     if !response.status().is_success() {
-        return Err(refused(url, format!("the server answered HTTP {}", response.status().as_u16())));
+        return Err(refused(url, &format!("the server answered HTTP {}", response.status().as_u16())));
     }
     let media_type = response
         .headers()
@@ -82,21 +94,33 @@ async fn fetch_inner(url: &str, settings: &ImageFetchSettings) -> Result<InlineI
         .map(|v| v.trim().to_ascii_lowercase())
         .unwrap_or_default();
     if !media_type.starts_with("image/") {
-        return Err(refused(url, format!("it is not an image (content type '{media_type}')")));
+        return Err(refused(url, &format!("it is not an image (content type '{media_type}')")));
     }
     if response.content_length().is_some_and(|len| len > settings.max_bytes as u64) {
-        return Err(refused(url, format!("it is larger than {} bytes", settings.max_bytes)));
+        return Err(refused(url, &format!("it is larger than {} bytes", settings.max_bytes)));
     }
     let mut bytes = Vec::new();
     let mut body = response.bytes_stream();
     while let Some(chunk) = body.next().await {
-        let chunk = chunk.map_err(|e| refused(url, e))?;
+        let chunk =
+            chunk.map_err(|e| refused_because(url, "the connection closed before the image was complete", e))?;
         if bytes.len() + chunk.len() > settings.max_bytes {
-            return Err(refused(url, format!("it is larger than {} bytes", settings.max_bytes)));
+            return Err(refused(url, &format!("it is larger than {} bytes", settings.max_bytes)));
         }
         bytes.extend_from_slice(&chunk);
     }
     Ok(InlineImage { media_type, base64: base64::engine::general_purpose::STANDARD.encode(bytes) })
+}
+
+/// What went wrong sending the request, in words a client can act on.
+fn fetch_failure(error: &reqwest::Error) -> &'static str {
+    if error.is_timeout() {
+        "no answer in time"
+    } else if error.is_connect() {
+        "the image's server could not be reached"
+    } else {
+        "the image could not be fetched"
+    }
 }
 
 /// Loopback, private, link-local, unique-local, unspecified and other non-global addresses.

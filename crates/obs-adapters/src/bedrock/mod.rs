@@ -4,14 +4,24 @@
 //! Retries are off in the SDK (obs-service decides them once, for every provider); time limits are obs's:
 //! connect and read limits in the SDK's timeout config, first byte and idle between events with tokio timers.
 
+pub mod anthropic_models;
+pub mod cache_auto;
 pub mod catalog;
 pub(crate) mod converse;
 mod document;
+mod embeddings;
 mod errors;
 mod event_stream;
+mod guardrails;
 pub mod images;
 mod listing;
+mod messages;
+pub mod profiles;
+mod runtime;
 mod strategy;
+pub mod structured;
+mod thinking_cache;
+mod tiers;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -33,18 +43,26 @@ use crate::{ChatAdapter, Completion, Error, ItemStream, Timeouts};
 /// Bedrock behaviour obs decides (not the SDK's defaults by accident).
 #[derive(Debug, Clone)]
 pub struct BedrockSettings {
-    /// `max_tokens` for Claude when the client gave none (contract §3: 4096).
+    /// `max_tokens` for Claude when the client gave none (docs/reference/formats.md §3: 4096).
     pub claude_max_tokens: u32,
-    /// `maxTokenCount` for Titan when the client gave none (contract §3: 512).
+    /// `maxTokenCount` for Titan when the client gave none (docs/reference/formats.md §3: 512).
     pub titan_max_tokens: u32,
     /// Upstream time limits.
     pub timeouts: Timeouts,
     /// Which API Claude goes through.
     pub claude_api: ClaudeApi,
+    /// How `response_format` is given: natively where the model takes it, or through a forced tool.
+    pub structured_output: structured::StructuredOutputMethod,
+    /// The provider's guardrail (`guardrail = {id, version, trace}`), for requests that name none of their own.
+    pub guardrail: Option<obs_models::guardrail::Guardrail>,
+    /// A Bedrock API key: sent as `Authorization: Bearer …` (the SDK's HTTP bearer auth) instead of SigV4.
+    pub api_key: Option<secrecy::SecretString>,
     /// Control-plane endpoint override (`BEDROCK_CONTROL_ENDPOINT_URL`), for listing models.
     pub control_endpoint_url: Option<String>,
     /// Limits on fetching http(s) image URLs.
     pub images: ImageFetchSettings,
+    /// `cache.auto`: cache breakpoints after the tools and the system prompt ([`cache_auto`]).
+    pub cache_auto: bool,
 }
 
 impl Default for BedrockSettings {
@@ -53,9 +71,13 @@ impl Default for BedrockSettings {
             claude_max_tokens: 4096,
             titan_max_tokens: 512,
             claude_api: ClaudeApi::Invoke,
+            structured_output: structured::StructuredOutputMethod::Auto,
+            guardrail: None,
+            api_key: None,
             timeouts: Timeouts::default(),
             control_endpoint_url: None,
             images: ImageFetchSettings::default(),
+            cache_auto: false,
         }
     }
 }
@@ -64,6 +86,10 @@ pub(crate) struct Shared {
     pub(crate) client: aws_sdk_bedrockruntime::Client,
     pub(crate) settings: BedrockSettings,
     sdk_config: aws_types::SdkConfig,
+    /// Claude's tool-turn thinking, for clients that send the turn back without it.
+    pub(crate) thinking: Arc<thinking_cache::ThinkingCache>,
+    /// The models behind the application inference profiles asked for.
+    pub(crate) profiles: profiles::Profiles,
 }
 
 impl Shared {
@@ -99,26 +125,45 @@ impl BedrockAdapter {
         // Retries are decided in obs-service; first-byte and idle limits are enforced around every call and
         // between stream events (see `Shared::first_byte` and `event_stream::drive`). The SDK's own per-read
         // timeout and stalled-stream guard would only repeat those with a timer and a body wrapper per request.
-        let config = aws_sdk_bedrockruntime::config::Builder::from(sdk_config)
+        let mut config = aws_sdk_bedrockruntime::config::Builder::from(sdk_config)
             .retry_config(RetryConfig::disabled())
             .timeout_config(TimeoutConfig::builder().connect_timeout(settings.timeouts.connect).build())
-            .stalled_stream_protection(StalledStreamProtectionConfig::disabled())
-            .build();
+            .stalled_stream_protection(StalledStreamProtectionConfig::disabled());
+        if let Some(key) = &settings.api_key {
+            // A Bedrock API key replaces SigV4 for the runtime calls, as AWS documents (AWS_BEARER_TOKEN_BEDROCK).
+            use secrecy::ExposeSecret as _;
+            config = config
+                .bearer_token(aws_sdk_bedrockruntime::config::Token::new(key.expose_secret(), None))
+                .auth_scheme_preference([aws_smithy_runtime_api::client::auth::http::HTTP_BEARER_AUTH_SCHEME_ID]);
+        }
+        let config = config.build();
         let client = aws_sdk_bedrockruntime::Client::from_conf(config);
-        BedrockAdapter { shared: Arc::new(Shared { client, settings, sdk_config: sdk_config.clone() }) }
+        let thinking = Arc::new(thinking_cache::ThinkingCache::default());
+        let profiles = profiles::Profiles::default();
+        let shared = Shared { client, settings, sdk_config: sdk_config.clone(), thinking, profiles };
+        BedrockAdapter { shared: Arc::new(shared) }
     }
 }
 
-/// A routed Bedrock call: the model id as sent and the API family that serves it.
+/// A routed Bedrock call: the model id as sent, the API family that serves it, and the model whose capabilities
+/// apply.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Target<'a> {
     pub(crate) model_id: &'a str,
     pub(crate) family: BedrockFamily,
+    /// `model_id`, or the foundation model behind an application inference profile ([`profiles`]): what the
+    /// family and the capability tables (structured output, reasoning, caching) are looked up by.
+    pub(crate) known_as: &'a str,
 }
 
 impl BedrockAdapter {
     fn target<'a>(&self, model: &'a str) -> Result<Target<'a>, Error> {
-        Ok(Target { model_id: model, family: catalog::family(model, self.shared.settings.claude_api)? })
+        self.target_known_as(model, None)
+    }
+
+    fn target_known_as<'a>(&self, model: &'a str, underlying: Option<&'a str>) -> Result<Target<'a>, Error> {
+        let known_as = underlying.unwrap_or(model);
+        Ok(Target { model_id: model, family: catalog::family(known_as, self.shared.settings.claude_api)?, known_as })
     }
 }
 
@@ -126,7 +171,8 @@ impl BedrockAdapter {
 impl ChatAdapter for BedrockAdapter {
     /// Bedrock answers are always typed.
     async fn chat(&self, request: ChatCompletionRequest, model: &str) -> Result<Completion, Error> {
-        let target = self.target(model)?;
+        let underlying = self.shared.profiles.underlying(&self.shared, model).await;
+        let target = self.target_known_as(model, underlying.as_deref())?;
         let answer = match target.family {
             BedrockFamily::ClaudeInvoke => strategy::claude::chat(&self.shared, request, target).await,
             BedrockFamily::TitanInvoke => strategy::titan::chat(&self.shared, request, target).await,
@@ -139,7 +185,8 @@ impl ChatAdapter for BedrockAdapter {
 
     /// Bedrock chunks are always typed; the stream is built as items, so no layer wraps them on the way.
     async fn chat_stream(&self, request: ChatCompletionRequest, model: &str) -> Result<ItemStream, Error> {
-        let target = self.target(model)?;
+        let underlying = self.shared.profiles.underlying(&self.shared, model).await;
+        let target = self.target_known_as(model, underlying.as_deref())?;
         match target.family {
             BedrockFamily::ClaudeInvoke => strategy::claude::chat_stream(&self.shared, request, target).await,
             BedrockFamily::TitanInvoke => strategy::titan::chat_stream(&self.shared, request, target).await,
@@ -151,5 +198,21 @@ impl ChatAdapter for BedrockAdapter {
 
     async fn list_models(&self) -> Result<Vec<ModelInfo>, Error> {
         listing::list(&self.shared).await
+    }
+
+    fn messages(&self) -> Option<&dyn crate::MessagesAdapter> {
+        Some(self)
+    }
+
+    fn embeddings(&self) -> Option<&dyn crate::EmbeddingsAdapter> {
+        Some(self)
+    }
+
+    fn bedrock_runtime(&self) -> Option<&dyn crate::RuntimeAdapter> {
+        Some(self)
+    }
+
+    fn guardrail_checker(&self) -> Option<&dyn crate::GuardrailChecker> {
+        Some(self)
     }
 }

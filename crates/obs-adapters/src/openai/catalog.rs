@@ -1,6 +1,6 @@
-//! Which bare model ids are OpenAI's (contract §7): the prefixes of OpenAI's own model names. Any other id reaches an
-//! OpenAI-compatible provider only by name (`vllm/…`), through a provider's `models` list, a group, or as the
-//! default provider.
+//! Which bare model ids are OpenAI's (docs/reference/formats.md §6): the prefixes of OpenAI's own model names. Any
+//! other id reaches an OpenAI-compatible provider only by name (`vllm/…`), through a provider's `models` list, a group,
+//! or as the default provider.
 
 const PREFIXES: [&str; 9] = ["gpt-", "o1", "o3", "o4", "chatgpt-", "text-", "ft:", "dall-e", "codex-"];
 
@@ -29,4 +29,16 @@ const NOT_CHAT: [&str; 8] =
 /// ```
 pub fn is_chat_model(id: &str) -> bool {
     !NOT_CHAT.iter().any(|family| id.starts_with(family))
+}
+
+/// Whether an id from an upstream's model list is an embedding model (`/v1/models` lists them beside the chat
+/// models; `/v1/embeddings` serves them).
+///
+/// ```
+/// use obs_adapters::openai::catalog::is_embedding_model;
+///
+/// assert!(is_embedding_model("text-embedding-3-small") && !is_embedding_model("gpt-4o"));
+/// ```
+pub fn is_embedding_model(id: &str) -> bool {
+    id.starts_with("text-embedding") || id.starts_with("embedding")
 }

@@ -1,4 +1,4 @@
-//! OpenAI upstream failures → contract §2 codes.
+//! OpenAI upstream failures → docs/reference/errors.md §2 codes.
 
 use obs_models::error::ErrorCode;
 use serde_json::Value;
@@ -63,5 +63,12 @@ pub(super) async fn from_status(response: reqwest::Response, timeouts: &Timeouts
         500..=599 => (ErrorCode::UpstreamError, format!("The upstream failed (HTTP {status}): {upstream_message}")),
         _ => (ErrorCode::UpstreamValidationError, upstream_message),
     };
-    Error { code, message, param: None, retry_after: if status == 429 { retry_after } else { None }, detail: None }
+    Error {
+        code,
+        message,
+        param: None,
+        retry_after: if status == 429 { retry_after } else { None },
+        detail: None,
+        retries: 0,
+    }
 }

@@ -1,8 +1,10 @@
 //! The OpenAI adapter: any OpenAI-compatible base URL (OpenAI, Azure-style deployments, vLLM, Ollama, another
-//! gateway) over one shared reqwest client (contract §8).
+//! gateway) over one shared reqwest client (docs/reference/formats.md §7.2).
 
 pub mod catalog;
+mod embeddings;
 mod errors;
+mod responses;
 mod stream;
 
 use async_trait::async_trait;
@@ -65,6 +67,8 @@ pub struct OpenAiAdapter {
     // Parsed once: reqwest would otherwise parse (and IDNA-normalise) the URL string on every request.
     chat_url: reqwest::Url,
     models_url: reqwest::Url,
+    embeddings_url: reqwest::Url,
+    responses_url: reqwest::Url,
     headers: HeaderMap,
     timeouts: Timeouts,
     max_event_bytes: usize,
@@ -100,6 +104,8 @@ impl OpenAiAdapter {
             client,
             chat_url: url("chat/completions")?,
             models_url: url("models")?,
+            embeddings_url: url("embeddings")?,
+            responses_url: url("responses")?,
             headers,
             timeouts: config.timeouts,
             max_event_bytes: config.max_event_bytes,
@@ -107,9 +113,13 @@ impl OpenAiAdapter {
     }
 
     async fn post(&self, body: Vec<u8>) -> Result<reqwest::Response, Error> {
+        self.post_to(&self.chat_url, body).await
+    }
+
+    async fn post_to(&self, url: &reqwest::Url, body: Vec<u8>) -> Result<reqwest::Response, Error> {
         let request = self
             .client
-            .post(self.chat_url.clone())
+            .post(url.clone())
             .headers(self.headers.clone())
             .header(reqwest::header::CONTENT_TYPE, "application/json")
             .body(body);
@@ -145,7 +155,7 @@ fn upstream_body(mut request: ChatCompletionRequest, model: &str, stream: bool) 
     model.clone_into(&mut request.model);
     if stream {
         request.stream = Some(true);
-        // Always ask for usage; the encoder drops it when the client did not ask (contract §4.2).
+        // Always ask for usage; the encoder drops it when the client did not ask (docs/reference/streaming.md §2).
         let options = request.stream_options.get_or_insert_with(StreamOptions::default);
         options.include_usage = Some(true);
     }
@@ -158,6 +168,7 @@ fn upstream_body(mut request: ChatCompletionRequest, model: &str, stream: bool) 
 #[async_trait]
 impl ChatAdapter for OpenAiAdapter {
     async fn chat(&self, request: ChatCompletionRequest, model: &str) -> Result<Completion, Error> {
+        embeddings::refuse_for_chat(model)?;
         let response = self.post(upstream_body(request, model, false)?).await?;
         let body: Bytes = tokio::time::timeout(self.timeouts.idle, response.bytes())
             .await
@@ -178,8 +189,17 @@ impl ChatAdapter for OpenAiAdapter {
     }
 
     async fn chat_stream(&self, request: ChatCompletionRequest, model: &str) -> Result<ItemStream, Error> {
+        embeddings::refuse_for_chat(model)?;
         let response = self.post(upstream_body(request, model, true)?).await?;
         Ok(stream::items(response, self.timeouts, self.max_event_bytes))
+    }
+
+    fn embeddings(&self) -> Option<&dyn crate::EmbeddingsAdapter> {
+        Some(self)
+    }
+
+    fn responses(&self) -> Option<&dyn crate::ResponsesAdapter> {
+        Some(self)
     }
 
     async fn list_models(&self) -> Result<Vec<ModelInfo>, Error> {
@@ -201,7 +221,7 @@ impl ChatAdapter for OpenAiAdapter {
         Ok(list
             .data
             .into_iter()
-            .filter(|m| catalog::is_chat_model(&m.id))
+            .filter(|m| catalog::is_chat_model(&m.id) || catalog::is_embedding_model(&m.id))
             .map(|m| ModelInfo::new(m.id, m.created, "openai"))
             .collect())
     }

@@ -1,9 +1,10 @@
-//! Claude InvokeModel response → internal response (contract §9.1, §9.4).
+//! Claude InvokeModel response → internal response (docs/reference/formats.md §7.3, §8.2).
 
 use obs_models::claude::{ClaudeResponse, ContentBlock};
-use obs_models::openai::{ChatCompletionResponse, FinishReason, ResponseMessage, ToolCall, Usage};
+use obs_models::openai::{ChatCompletionResponse, FinishReason, ResponseMessage, ToolCall};
 use serde_json::Value;
 
+use super::usage::InputTokens;
 use super::{ResponseMeta, UnknownStopReason};
 use crate::{Error, finish};
 
@@ -44,7 +45,7 @@ fn is_answer_block(block: &ContentBlock) -> bool {
 }
 
 /// Converts a Claude response: text blocks concatenated (null when none), `tool_use` → `tool_calls`, `thinking` →
-/// `reasoning_content`, stop reason and usage mapped.
+/// `reasoning_content` (and every thinking block, signed, as `thinking_blocks`), stop reason and usage mapped.
 pub fn to_internal(
     response: ClaudeResponse,
     meta: &ResponseMeta,
@@ -52,6 +53,7 @@ pub fn to_internal(
     let mut text: Option<String> = None;
     let mut reasoning: Option<String> = None;
     let mut tool_calls = Vec::new();
+    let thinking_blocks = super::reasoning::blocks_json(&response.content);
     for block in response.content {
         match block {
             ContentBlock::Text(t) => text.get_or_insert_with(String::new).push_str(&t.text),
@@ -69,6 +71,11 @@ pub fn to_internal(
     let unknown = (!known).then(|| UnknownStopReason(response.stop_reason.unwrap_or_default()));
     let mut message = ResponseMessage::assistant(text, tool_calls);
     message.reasoning_content = reasoning;
-    let usage = Usage::new(response.usage.input_tokens, response.usage.output_tokens);
+    if let Some(blocks) = thinking_blocks {
+        // With their signatures, so a client can send them back on the next (tool) turn.
+        message.extra.insert("thinking_blocks".to_owned(), blocks);
+    }
+    let usage = InputTokens::from_claude(response.usage.input_tokens, &response.usage.extra)
+        .usage(response.usage.output_tokens);
     (meta.response(message, finish_reason, usage), unknown)
 }

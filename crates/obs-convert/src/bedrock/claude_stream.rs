@@ -1,16 +1,18 @@
-//! Claude stream events → internal chunks (contract §9.1, §4.2): a small state machine.
+//! Claude stream events → internal chunks (docs/reference/formats.md §7.3, streaming.md §2.2): a small state machine.
 //!
 //! Tool-call indices count tool calls from 0 in order of appearance — never the content-block index, the bug that
-//! hit several gateways. Events that carry nothing (ping, block stops, signatures) produce no chunk. Usage is
+//! hit several gateways. Events that carry nothing (ping, block stops) produce no chunk; a thinking block's
+//! signature produces one carrying the whole signed block in `delta.thinking_blocks`. Usage is
 //! `message_start.message.usage.input_tokens` + `message_delta.usage.output_tokens`.
 
 use std::borrow::Cow;
 
 use obs_models::claude::{BlockDelta, ContentBlock, StreamEvent};
-use obs_models::error::ErrorCode;
-use obs_models::openai::{ChatCompletionChunk, Delta, FinishReason, Usage};
+use obs_models::openai::{ChatCompletionChunk, Delta, FinishReason};
 use serde::Deserialize;
 
+use super::reasoning::{block_delta, redacted_block, signed_block};
+use super::usage::InputTokens;
 use super::{ResponseMeta, UnknownStopReason};
 use crate::{Error, finish};
 
@@ -61,6 +63,10 @@ pub struct ClaudeStreamDecoder {
     finish: Option<FinishReason>,
     done: bool,
     unknown_stop_reason: Option<UnknownStopReason>,
+    /// `message_start`'s input counts, cache reads and writes apart.
+    input: InputTokens,
+    /// The text of the thinking block being streamed, for the signed block sent when its signature arrives.
+    thinking: String,
 }
 
 impl ClaudeStreamDecoder {
@@ -75,6 +81,8 @@ impl ClaudeStreamDecoder {
             finish: None,
             done: false,
             unknown_stop_reason: None,
+            thinking: String::new(),
+            input: InputTokens::default(),
         }
     }
 
@@ -108,6 +116,7 @@ impl ClaudeStreamDecoder {
         match event {
             StreamEvent::MessageStart { message } => {
                 self.input_tokens = message.usage.input_tokens;
+                self.input = InputTokens::from_claude(message.usage.input_tokens, &message.usage.extra);
                 self.start(out);
             }
             StreamEvent::ContentBlockStart { index, content_block } => {
@@ -119,8 +128,14 @@ impl ClaudeStreamDecoder {
                         out.push(self.meta.chunk(Delta::tool_call_start(tool_index, call.id, call.name), None));
                     }
                     ContentBlock::Text(t) if !t.text.is_empty() => out.push(self.meta.chunk(Delta::text(t.text), None)),
-                    ContentBlock::Thinking(t) if !t.thinking.is_empty() => {
-                        out.push(self.meta.chunk(Delta::reasoning(t.thinking), None));
+                    ContentBlock::Thinking(t) => {
+                        self.thinking.clone_from(&t.thinking);
+                        if !t.thinking.is_empty() {
+                            out.push(self.meta.chunk(Delta::reasoning(t.thinking), None));
+                        }
+                    }
+                    ContentBlock::RedactedThinking(r) => {
+                        out.push(self.meta.chunk(block_delta(redacted_block(r.data)), None));
                     }
                     _ => {}
                 }
@@ -137,7 +152,12 @@ impl ClaudeStreamDecoder {
                         }
                     }
                     BlockDelta::ThinkingDelta { thinking } if !thinking.is_empty() => {
+                        self.thinking.push_str(&thinking);
                         out.push(self.meta.chunk(Delta::reasoning(thinking), None));
+                    }
+                    BlockDelta::SignatureDelta { signature } if !signature.is_empty() => {
+                        let thinking = std::mem::take(&mut self.thinking);
+                        out.push(self.meta.chunk(block_delta(signed_block(thinking, signature)), None));
                     }
                     _ => {}
                 }
@@ -156,13 +176,7 @@ impl ClaudeStreamDecoder {
             }
             StreamEvent::MessageStop { .. } => self.end(out),
             StreamEvent::Error { error } => {
-                let code = match error.kind.as_str() {
-                    "rate_limit_error" => ErrorCode::RateLimitExceeded,
-                    "overloaded_error" => ErrorCode::ServiceUnavailable,
-                    "invalid_request_error" => ErrorCode::UpstreamValidationError,
-                    _ => ErrorCode::UpstreamError,
-                };
-                return Err(Error::new(code, error.message));
+                return Err(Error::new(obs_models::anthropic::error_code(&error.kind), error.message));
             }
             StreamEvent::ContentBlockStop { .. } | StreamEvent::Ping => {}
         }
@@ -180,7 +194,7 @@ impl ClaudeStreamDecoder {
             self.finish = Some(reason.clone());
             out.push(self.meta.chunk(Delta::default(), Some(reason)));
         }
-        out.push(self.meta.usage_chunk(Usage::new(self.input_tokens, self.output_tokens)));
+        out.push(self.meta.usage_chunk(self.input.usage(self.output_tokens)));
         self.done = true;
     }
 

@@ -22,7 +22,7 @@ pub type FetchedImages = HashMap<String, InlineImage>;
 /// Every http(s) image URL in the request's messages, in order, without duplicates.
 pub fn remote_image_urls(request: &obs_models::openai::ChatCompletionRequest) -> Vec<String> {
     let mut urls: Vec<String> = Vec::new();
-    for message in &request.messages {
+    for message in request.messages.iter() {
         let content = match message {
             Message::User(m) => &m.content,
             Message::Tool(m) => &m.content,

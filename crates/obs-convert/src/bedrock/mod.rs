@@ -1,12 +1,15 @@
 //! Bedrock native bodies: the Claude and Titan InvokeModel requests built from the internal request, and their
-//! responses and stream events parsed back (contract §9.1, §9.2, §9.4). Converse uses the AWS SDK's own types and
-//! lives in obs-adapters.
+//! responses and stream events parsed back (docs/reference/formats.md §7.3, §7.4, §8.2). Converse uses the AWS SDK's
+//! own types and lives in obs-adapters.
 
+pub mod caching;
 pub mod claude_request;
 pub mod claude_response;
 pub mod claude_stream;
 pub mod image;
+pub mod reasoning;
 pub mod titan;
+pub mod usage;
 
 use obs_models::openai::ChatCompletionRequest;
 
@@ -30,7 +33,7 @@ impl ResponseMeta {
     }
 }
 
-/// Rejects what no Bedrock family can honour (contract §3): `n > 1`.
+/// Rejects what no Bedrock family can honour (docs/reference/formats.md §3): `n > 1`.
 pub fn check_bedrock_request(request: &ChatCompletionRequest) -> Result<(), Error> {
     if request.n.is_some_and(|n| n > 1) {
         return Err(Error::unsupported("n", "Bedrock models return one choice: `n` must be 1."));

@@ -1,5 +1,5 @@
-//! Titan Text via InvokeModel (contract §9.2): the body built from the internal request, the response and stream
-//! chunks parsed back.
+//! Titan Text via InvokeModel (docs/reference/formats.md §7.4): the body built from the internal request, the response
+//! and stream chunks parsed back.
 //!
 //! The prompt is a transcript — `System: …`, `User: …` / `Bot: …` per turn, a final `Bot:` cue. Tools, tool turns
 //! and images have no Titan form: 400 `unsupported_parameter`. A request that arrived as a Titan body goes out as
@@ -40,7 +40,7 @@ pub fn build(request: &ChatCompletionRequest, default_max_tokens: u32) -> Result
 }
 
 fn is_single_user_turn(request: &ChatCompletionRequest, text: &str) -> bool {
-    matches!(request.messages.as_slice(), [Message::User(m)] if m.content == MessageContent::Text(text.to_owned()))
+    matches!(&*request.messages, [Message::User(m)] if m.content == MessageContent::Text(text.to_owned()))
 }
 
 fn transcript(request: &ChatCompletionRequest) -> Result<String, Error> {

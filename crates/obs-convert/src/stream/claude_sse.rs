@@ -2,18 +2,26 @@ use obs_models::claude::{
     BlockDelta, ClaudeResponse, ClaudeUsage, ContentBlock, MessageDeltaBody, MessageDeltaUsage, StreamEvent, TextBlock,
     ThinkingBlock, ToolUseBlock,
 };
-use obs_models::error::ErrorBody;
+use obs_models::error::{ErrorBody, ErrorCode};
 use obs_models::openai::{ChatCompletionChunk, FinishReason};
 
 use super::{StreamEncoder, write_json};
 use crate::finish;
 
-/// The Anthropic event sequence with `event:` lines (contract §6.1): `message_start`, per block
+/// The Anthropic event sequence with `event:` lines (docs/reference/formats.md §9.2): `message_start`, per block
 /// `content_block_start` / `content_block_delta` / `content_block_stop`, then `message_delta` (stop reason,
 /// output tokens) and `message_stop`. No `[DONE]`. Blocks are opened in order of appearance: thinking, text, and
 /// one `tool_use` block per tool call.
+///
+/// [`ClaudeEventEncoder::messages`] is the stream of the Messages route (`/v1/messages`), where the sequence is
+/// Anthropic's own to the letter: the id in the `msg_…` shape, a `ping` after `message_start`, thinking blocks
+/// opened with a `signature`, and a mid-stream failure's `error` event typed by its code (`overloaded_error`,
+/// `rate_limit_error`, …) rather than always `api_error` as docs/reference/formats.md §9.2 has it for
+/// `?target_format=`.
 #[derive(Debug, Default)]
 pub struct ClaudeEventEncoder {
+    /// The Messages route's stream.
+    messages: bool,
     started: bool,
     open: Option<OpenBlock>,
     next_block: u32,
@@ -21,6 +29,10 @@ pub struct ClaudeEventEncoder {
     tool_blocks: Vec<(u32, u32)>,
     finish_reason: Option<FinishReason>,
     output_tokens: u64,
+    /// The input count a final usage chunk reported (upstreams that give it only at the end: OpenAI, Converse).
+    input_tokens: Option<u64>,
+    /// A guarded stream's outcome as Bedrock's own `message_stop` keys (target format only; `crate::guardrail`).
+    guardrail: obs_models::JsonObject,
     ended: bool,
 }
 
@@ -45,6 +57,11 @@ impl ClaudeEventEncoder {
         Self::default()
     }
 
+    /// The encoder of the Messages route's stream.
+    pub fn messages() -> Self {
+        ClaudeEventEncoder { messages: true, ..Self::default() }
+    }
+
     fn close_block(&mut self, out: &mut Vec<u8>) {
         if let Some(block) = self.open.take() {
             write_event(&StreamEvent::ContentBlockStop { index: block.index() }, out);
@@ -60,6 +77,18 @@ impl ClaudeEventEncoder {
         index
     }
 
+    /// On the Messages route, `message_delta.usage.input_tokens` (as Anthropic's API sends it) when the upstream
+    /// reported its input count only at the end, so the message a client accumulates counts it.
+    fn final_input_usage(&self) -> obs_models::JsonObject {
+        let mut usage = obs_models::JsonObject::new();
+        if self.messages
+            && let Some(input) = self.input_tokens
+        {
+            usage.insert("input_tokens".to_owned(), input.into());
+        }
+        usage
+    }
+
     fn delta(&mut self, index: u32, delta: BlockDelta, out: &mut Vec<u8>) {
         write_event(&StreamEvent::ContentBlockDelta { index, delta }, out);
     }
@@ -73,7 +102,8 @@ impl StreamEncoder for ClaudeEventEncoder {
         if !self.started {
             self.started = true;
             let message = ClaudeResponse {
-                id: chunk.id.clone(),
+                // A Claude-shaped message has a Claude-shaped id, whichever model wrote it.
+                id: crate::anthropic::message_id(&chunk.id),
                 kind: "message".to_owned(),
                 role: "assistant".to_owned(),
                 model: chunk.model.clone(),
@@ -87,9 +117,17 @@ impl StreamEncoder for ClaudeEventEncoder {
                 },
             };
             write_event(&StreamEvent::MessageStart { message }, out);
+            if self.messages {
+                write_event(&StreamEvent::Ping, out);
+            }
         }
         if let Some(Some(usage)) = &chunk.usage {
             self.output_tokens = usage.completion_tokens;
+            self.input_tokens = Some(usage.prompt_tokens);
+        }
+        if !self.messages {
+            self.guardrail
+                .extend(crate::guardrail::bedrock_keys(&chunk.extra).into_iter().map(|(k, v)| (k.to_owned(), v)));
         }
         for choice in chunk.choices.into_iter().filter(|c| c.index == 0) {
             let delta = choice.delta;
@@ -98,11 +136,22 @@ impl StreamEncoder for ClaudeEventEncoder {
                     Some(OpenBlock::Thinking(i)) => i,
                     _ => self.open_block(
                         OpenBlock::Thinking,
-                        ContentBlock::Thinking(ThinkingBlock { thinking: String::new(), signature: None }),
+                        ContentBlock::Thinking(ThinkingBlock {
+                            thinking: String::new(),
+                            signature: self.messages.then(String::new),
+                        }),
                         out,
                     ),
                 };
                 self.delta(index, BlockDelta::ThinkingDelta { thinking }, out);
+            }
+            // A signed block arrives whole once its text has streamed (docs/reference/formats.md §7.10): its
+            // signature closes the open thinking block, so a Claude client can send the block back.
+            if let Some(OpenBlock::Thinking(index)) = self.open {
+                let signatures = delta.extra.get("thinking_blocks").and_then(serde_json::Value::as_array);
+                for signature in signatures.into_iter().flatten().filter_map(|b| b.get("signature")?.as_str()) {
+                    self.delta(index, BlockDelta::SignatureDelta { signature: signature.to_owned() }, out);
+                }
             }
             if let Some(text) = delta.content.filter(|t| !t.is_empty()) {
                 let index = match self.open {
@@ -151,7 +200,7 @@ impl StreamEncoder for ClaudeEventEncoder {
         write_event(
             &StreamEvent::Error {
                 error: obs_models::claude::ClaudeStreamError {
-                    kind: "api_error".to_owned(),
+                    kind: if self.messages { error_kind(error) } else { "api_error" }.to_owned(),
                     message: error.error.message.clone(),
                 },
             },
@@ -165,18 +214,26 @@ impl StreamEncoder for ClaudeEventEncoder {
         }
         self.ended = true;
         self.close_block(out);
+        // As Bedrock streams a guarded answer: `end_turn` even when the guardrail intervened, its keys on
+        // `message_stop`.
+        let intervened = self.guardrail.get(obs_models::guardrail::INVOKE_ACTION_KEY).and_then(|a| a.as_str())
+            == Some(obs_models::guardrail::INTERVENED);
+        let stop_reason = if intervened { "end_turn" } else { finish::to_claude(self.finish_reason.as_ref()) };
         write_event(
             &StreamEvent::MessageDelta {
-                delta: MessageDeltaBody {
-                    stop_reason: Some(finish::to_claude(self.finish_reason.as_ref()).to_owned()),
-                    stop_sequence: None,
-                },
-                usage: MessageDeltaUsage { output_tokens: self.output_tokens, extra: Default::default() },
+                delta: MessageDeltaBody { stop_reason: Some(stop_reason.to_owned()), stop_sequence: None },
+                usage: MessageDeltaUsage { output_tokens: self.output_tokens, extra: self.final_input_usage() },
             },
             out,
         );
-        write_event(&StreamEvent::MessageStop { extra: Default::default() }, out);
+        write_event(&StreamEvent::MessageStop { extra: std::mem::take(&mut self.guardrail) }, out);
     }
+}
+
+/// The Anthropic error type of an error body's code (`api_error` for a code obs does not know).
+fn error_kind(error: &ErrorBody) -> &'static str {
+    let code = error.error.code.as_deref().and_then(|code| ErrorCode::ALL.into_iter().find(|c| c.as_str() == code));
+    code.map_or("api_error", |code| obs_models::anthropic::error_kind(code).1)
 }
 
 fn write_event(event: &StreamEvent, out: &mut Vec<u8>) {

@@ -1,11 +1,14 @@
-//! Stream encoders: a sequence of internal chunks → the bytes of one target format's stream (contract §4.2, §6.1,
-//! §6.2). Each is a small state machine fed chunk by chunk; nothing is buffered beyond the current event.
+//! Stream encoders: a sequence of internal chunks → the bytes of one target format's stream
+//! (docs/reference/streaming.md §2, §5, §6). Each is a small state machine fed chunk by chunk; nothing is buffered
+//! beyond the current event.
 
 mod claude_sse;
+mod converse_events;
 mod openai_sse;
 mod titan_sse;
 
 pub use claude_sse::ClaudeEventEncoder;
+pub use converse_events::{ChunkFramer, ConverseEventEncoder, event_frame};
 pub use openai_sse::OpenAiSseEncoder;
 pub use titan_sse::TitanChunkEncoder;
 

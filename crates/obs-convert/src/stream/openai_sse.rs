@@ -5,9 +5,9 @@ use obs_models::openai::{ChatCompletionChunk, Usage};
 
 use super::{StreamEncoder, write_data};
 
-/// OpenAI SSE (contract §4.2): `data: <chunk>\n\n` per chunk, one id and `created` for the whole stream, `[DONE]`
-/// at the end. With `include_usage` every chunk carries `"usage":null` and one `choices: []` chunk with the usage
-/// precedes `[DONE]`; without it no `usage` key appears anywhere. Chunks that carry nothing are dropped.
+/// OpenAI SSE (docs/reference/streaming.md §2): `data: <chunk>\n\n` per chunk, one id and `created` for the whole
+/// stream, `[DONE]` at the end. With `include_usage` every chunk carries `"usage":null` and one `choices: []` chunk
+/// with the usage precedes `[DONE]`; without it no `usage` key appears anywhere. Chunks that carry nothing are dropped.
 ///
 /// Typed chunks are serialised; verbatim chunks (an OpenAI upstream's own, checked) are written as they came with
 /// the same rules applied as byte edits: the stream's `id` and `created` where they differ, `usage` added, kept or

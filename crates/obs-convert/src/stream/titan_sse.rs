@@ -5,9 +5,9 @@ use obs_models::titan::TitanStreamChunk;
 use super::{StreamEncoder, write_data};
 use crate::finish;
 
-/// Titan chunks (contract §6.2): one `data:` event per text delta (the first also carries `inputTextTokenCount`
-/// when the upstream reported it by then), then a final event with `totalOutputTextTokenCount` and
-/// `completionReason` (and `inputTextTokenCount` if it was not sent yet). No `[DONE]`. Tool calls cannot be
+/// Titan chunks (docs/reference/formats.md §9.3): one `data:` event per text delta (the first also carries
+/// `inputTextTokenCount` when the upstream reported it by then), then a final event with `totalOutputTextTokenCount`
+/// and `completionReason` (and `inputTextTokenCount` if it was not sent yet). No `[DONE]`. Tool calls cannot be
 /// expressed and are dropped ([`StreamEncoder::dropped_tool_calls`]).
 #[derive(Debug, Default)]
 pub struct TitanChunkEncoder {
@@ -16,6 +16,8 @@ pub struct TitanChunkEncoder {
     output_tokens: u64,
     finish_reason: Option<FinishReason>,
     dropped_tool_calls: bool,
+    /// A guarded stream's outcome as Bedrock's own keys on the last chunk (`crate::guardrail`).
+    guardrail: obs_models::JsonObject,
     ended: bool,
 }
 
@@ -25,7 +27,7 @@ impl TitanChunkEncoder {
         Self::default()
     }
 
-    fn event(&mut self, text: String, final_reason: Option<&str>, out: &mut Vec<u8>) {
+    fn event(&mut self, text: String, final_reason: Option<&str>, extra: obs_models::JsonObject, out: &mut Vec<u8>) {
         let input_text_token_count = if self.input_tokens_sent { None } else { self.input_tokens };
         self.input_tokens_sent |= input_text_token_count.is_some();
         write_data(
@@ -35,7 +37,7 @@ impl TitanChunkEncoder {
                 total_output_text_token_count: final_reason.map(|_| self.output_tokens),
                 completion_reason: final_reason.map(str::to_owned),
                 input_text_token_count,
-                extra: Default::default(),
+                extra,
             },
             out,
         );
@@ -54,10 +56,11 @@ impl StreamEncoder for TitanChunkEncoder {
             self.input_tokens = Some(usage.prompt_tokens);
             self.output_tokens = usage.completion_tokens;
         }
+        self.guardrail.extend(crate::guardrail::bedrock_keys(&chunk.extra).into_iter().map(|(k, v)| (k.to_owned(), v)));
         for choice in chunk.choices.into_iter().filter(|c| c.index == 0) {
             self.dropped_tool_calls |= choice.delta.tool_calls.is_some();
             if let Some(text) = choice.delta.content.filter(|t| !t.is_empty()) {
-                self.event(text, None, out);
+                self.event(text, None, Default::default(), out);
             }
             if choice.finish_reason.is_some() {
                 self.finish_reason = choice.finish_reason;
@@ -78,7 +81,8 @@ impl StreamEncoder for TitanChunkEncoder {
         }
         self.ended = true;
         let reason = finish::to_titan(self.finish_reason.as_ref());
-        self.event(String::new(), Some(reason), out);
+        let guardrail = std::mem::take(&mut self.guardrail);
+        self.event(String::new(), Some(reason), guardrail, out);
     }
 
     fn dropped_tool_calls(&self) -> bool {

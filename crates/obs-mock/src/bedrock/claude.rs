@@ -8,7 +8,8 @@ use super::errors::BedrockError;
 use super::eventstream;
 use crate::config::MockConfig;
 use crate::http::{Body, json as json_response};
-use crate::plan::{Conversation, Plan, count_words, plan};
+use crate::ids::RequestIds;
+use crate::plan::{Conversation, OfferedTool, Plan, ToolChoice, count_words, plan};
 use crate::recorder::Recorder;
 use crate::scenario::Scenario;
 
@@ -21,16 +22,62 @@ pub(super) fn invoke(
     recorder: &Recorder,
     seq: u64,
 ) -> Result<(Response<Body>, std::time::Duration), BedrockError> {
-    let conversation = validate(request)?;
-    let plan = plan(scenario, &conversation, config);
-    let id = format!("msg_bdrk_mock{seq:08}");
+    let mut conversation = validate(request)?;
+    conversation.output_format = super::claude_structured::output_format(model_id, request)?;
+    let thinking = super::thinking::check(request)?;
+    let mut plan = plan(scenario, &conversation, config);
+    if thinking && plan.reasoning.is_none() {
+        // With thinking enabled Claude thinks before every answer, tool calls and answers to tool results alike.
+        plan.reasoning = Some(if conversation.tool_results.is_empty() {
+            format!("The user asks: {}. I should answer directly.", conversation.last_user_text)
+        } else {
+            "The tool answered; I should report its result.".to_owned()
+        });
+    }
+    let seed = config.id_seed.unwrap_or_default();
+    let usage = Usage { cache: super::cache::usage(request, plan.input_tokens, seed), marked: marks_cache(request) };
+    let ids = RequestIds::new(seed, seq);
     if !stream {
         if scenario == Scenario::Disconnect {
             return Ok(super::cut_json(b"{\"id\":\"msg_", &plan, recorder, seq));
         }
-        return Ok((json_response(http::StatusCode::OK, &message(&id, model_id, &plan)), plan.first_byte_delay));
+        let answer = json_response(http::StatusCode::OK, &message(ids, model_id, &plan, usage));
+        let answer = super::invocation_headers(answer, usage.cache.input_tokens, plan.output_tokens, &plan);
+        return Ok((answer, plan.first_byte_delay));
     }
-    Ok(super::event_stream(events(&id, model_id, &plan, scenario), &plan, recorder, seq))
+    Ok(super::event_stream(events(ids, model_id, &plan, scenario, usage), &plan, recorder, seq))
+}
+
+/// The input counts of an answer: cache fields only when the request marked something for caching, as the
+/// emulator's answers have always been without them.
+#[derive(Debug, Clone, Copy)]
+struct Usage {
+    cache: super::cache::CacheUsage,
+    marked: bool,
+}
+
+impl Usage {
+    /// `usage` with the input counts and `output_tokens`.
+    fn json(self, output_tokens: u64) -> Value {
+        if self.marked {
+            json!({"input_tokens": self.cache.input_tokens, "cache_creation_input_tokens": self.cache.creation,
+                   "cache_read_input_tokens": self.cache.read, "output_tokens": output_tokens})
+        } else {
+            json!({"input_tokens": self.cache.input_tokens, "output_tokens": output_tokens})
+        }
+    }
+}
+
+fn marks_cache(request: &Value) -> bool {
+    request.to_string().contains("\"cache_control\"")
+}
+
+/// The input tokens CountTokens reports for an InvokeModel body: the whole input, as the answer's usage counts it
+/// (cached or not).
+pub(super) fn input_tokens(request: &Value) -> Result<u64, BedrockError> {
+    let conversation = validate(request)?;
+    super::thinking::check(request)?;
+    Ok(conversation.input_words.max(1))
 }
 
 fn invalid(message: impl Into<String>) -> BedrockError {
@@ -77,7 +124,7 @@ fn validate(request: &Value) -> Result<Conversation, BedrockError> {
             _ => return Err(invalid(format!("messages.{i}.content: content must be a non-empty string or array"))),
         };
         let mut user_text = Vec::new();
-        let mut tool_result = None;
+        let mut tool_results = Vec::new();
         for (j, block) in blocks.iter().enumerate() {
             match block.get("type").and_then(Value::as_str) {
                 Some("text") => {
@@ -90,6 +137,7 @@ fn validate(request: &Value) -> Result<Conversation, BedrockError> {
                     conversation.input_words += count_words(text);
                     user_text.push(text.to_owned());
                 }
+                Some("document" | "search_result") if role == "user" => {}
                 Some("image") => {
                     if block.pointer("/source/type").and_then(Value::as_str) != Some("base64") {
                         return Err(invalid(format!(
@@ -123,7 +171,7 @@ fn validate(request: &Value) -> Result<Conversation, BedrockError> {
                         _ => String::new(),
                     };
                     conversation.input_words += count_words(&text);
-                    tool_result = Some(text);
+                    tool_results.push(text);
                 }
                 Some("thinking" | "redacted_thinking") if role == "assistant" => {}
                 other => {
@@ -134,10 +182,15 @@ fn validate(request: &Value) -> Result<Conversation, BedrockError> {
                 }
             }
         }
-        if role == "user" {
+        if role == "user" && !user_text.is_empty() {
             conversation.last_user_text = user_text.join(" ");
-            conversation.last_tool_result = if user_text.is_empty() { tool_result } else { None };
+            conversation.tool_results.clear();
+        } else if role == "user" {
+            conversation.tool_results = tool_results;
+        } else {
+            conversation.tool_results.clear();
         }
+        conversation.ends_with_user = role == "user" && !user_text.is_empty();
         previous_tool_uses = tool_uses;
         previous_role = if role == "user" { "user" } else { "assistant" };
     }
@@ -149,22 +202,38 @@ fn validate(request: &Value) -> Result<Conversation, BedrockError> {
     if let Some(system) = request.get("system").and_then(Value::as_str) {
         conversation.input_words += count_words(system);
     }
-    conversation.tool_names = request
+    conversation.tools = request
         .get("tools")
         .and_then(Value::as_array)
-        .map(|tools| tools.iter().filter_map(|t| t.get("name").and_then(Value::as_str).map(str::to_owned)).collect())
+        .map(|tools| {
+            tools
+                .iter()
+                .filter_map(|t| {
+                    Some(OfferedTool {
+                        name: t.get("name").and_then(Value::as_str)?.to_owned(),
+                        description: t.get("description").and_then(Value::as_str).unwrap_or("").to_owned(),
+                        schema: t.get("input_schema").cloned().unwrap_or_else(|| json!({})),
+                    })
+                })
+                .collect()
+        })
         .unwrap_or_default();
+    conversation.tool_choice = match request.pointer("/tool_choice/type").and_then(Value::as_str) {
+        Some("none") => ToolChoice::None,
+        Some("any") => ToolChoice::Required,
+        Some("tool") => match request.pointer("/tool_choice/name").and_then(Value::as_str) {
+            Some(name) => ToolChoice::Named(name.to_owned()),
+            None => return Err(invalid("tool_choice.tool.name: Field required")),
+        },
+        _ => ToolChoice::Auto,
+    };
     Ok(conversation)
 }
 
-fn tool_id(index: usize) -> String {
-    format!("toolu_bdrk_mock{index}")
-}
-
-fn message(id: &str, model: &str, plan: &Plan) -> Value {
+fn message(ids: RequestIds, model: &str, plan: &Plan, usage: Usage) -> Value {
     let mut content = Vec::new();
     if let Some(reasoning) = &plan.reasoning {
-        content.push(json!({"type":"thinking","thinking":reasoning,"signature":"mock-signature"}));
+        content.push(json!({"type":"thinking","thinking":reasoning,"signature":super::thinking::sign(reasoning)}));
     }
     let text = plan.text();
     if !text.is_empty() {
@@ -172,27 +241,29 @@ fn message(id: &str, model: &str, plan: &Plan) -> Value {
     }
     for call in &plan.tool_calls {
         let input: Value = serde_json::from_str(&call.arguments).unwrap_or_else(|_| json!({}));
-        content.push(json!({"type":"tool_use","id":tool_id(call.index),"name":call.name,"input":input}));
+        content.push(json!({"type":"tool_use","id":ids.claude_tool_use(call.index),"name":call.name,"input":input}));
     }
-    json!({"id":id,"type":"message","role":"assistant","model":model,"content":content,
+    json!({"id":ids.claude_message(),"type":"message","role":"assistant","model":model,"content":content,
         "stop_reason":plan.finish.bedrock_stop_reason(),"stop_sequence":null,
-        "usage":{"input_tokens":plan.input_tokens,"output_tokens":plan.output_tokens}})
+        "usage":usage.json(plan.output_tokens)})
 }
 
-fn events(id: &str, model: &str, plan: &Plan, scenario: Scenario) -> Vec<bytes::Bytes> {
+fn events(ids: RequestIds, model: &str, plan: &Plan, scenario: Scenario, usage: Usage) -> Vec<bytes::Bytes> {
     let c = eventstream::chunk;
-    let mut frames = vec![c(&json!({"type":"message_start","message":{"id":id,"type":"message","role":"assistant",
+    let mut frames = vec![c(
+        &json!({"type":"message_start","message":{"id":ids.claude_message(),"type":"message","role":"assistant",
         "model":model,"content":[],"stop_reason":null,"stop_sequence":null,
-        "usage":{"input_tokens":plan.input_tokens,"output_tokens":1}}}))];
+        "usage":usage.json(1)}}),
+    )];
     let mut block = 0;
     if let Some(reasoning) = &plan.reasoning {
         frames.push(c(
-            &json!({"type":"content_block_start","index":block,"content_block":{"type":"thinking","thinking":""}}),
+            &json!({"type":"content_block_start","index":block,"content_block":{"type":"thinking","thinking":"","signature":""}}),
         ));
         frames.push(c(
             &json!({"type":"content_block_delta","index":block,"delta":{"type":"thinking_delta","thinking":reasoning}}),
         ));
-        frames.push(c(&json!({"type":"content_block_delta","index":block,"delta":{"type":"signature_delta","signature":"mock-signature"}})));
+        frames.push(c(&json!({"type":"content_block_delta","index":block,"delta":{"type":"signature_delta","signature":super::thinking::sign(reasoning)}})));
         frames.push(c(&json!({"type":"content_block_stop","index":block})));
         block += 1;
     }
@@ -213,7 +284,7 @@ fn events(id: &str, model: &str, plan: &Plan, scenario: Scenario) -> Vec<bytes::
     }
     for call in &plan.tool_calls {
         frames.push(c(&json!({"type":"content_block_start","index":block,
-            "content_block":{"type":"tool_use","id":tool_id(call.index),"name":call.name,"input":{}}})));
+            "content_block":{"type":"tool_use","id":ids.claude_tool_use(call.index),"name":call.name,"input":{}}})));
         frames.push(c(
             &json!({"type":"content_block_delta","index":block,"delta":{"type":"input_json_delta","partial_json":""}}),
         ));

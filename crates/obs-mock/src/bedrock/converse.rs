@@ -4,15 +4,19 @@
 use http::Response;
 use serde_json::{Value, json};
 
+use super::converse_thinking::Reasoning;
 use super::errors::BedrockError;
 use super::eventstream;
+use super::thinking::sign;
 use crate::config::MockConfig;
 use crate::http::{Body, json as json_response};
-use crate::plan::{Conversation, Plan, count_words, plan};
+use crate::ids::RequestIds;
+use crate::plan::{Conversation, OfferedTool, OutputFormat, Plan, ToolChoice, count_words, plan};
 use crate::recorder::Recorder;
 use crate::scenario::Scenario;
 
 pub(super) fn converse(
+    model_id: &str,
     request: &Value,
     stream: bool,
     scenario: Scenario,
@@ -21,14 +25,33 @@ pub(super) fn converse(
     seq: u64,
 ) -> Result<(Response<Body>, std::time::Duration), BedrockError> {
     let conversation = validate(request)?;
-    let plan = plan(scenario, &conversation, config);
+    let reasoning = super::converse_thinking::check(model_id, request)?;
+    let mut plan = plan(scenario, &conversation, config);
+    if reasoning != Reasoning::Off && plan.reasoning.is_none() {
+        // Like Claude with thinking on (and a model that always reasons), every answer starts with reasoning.
+        plan.reasoning = Some(if conversation.tool_results.is_empty() {
+            format!("The user asks: {}. I should answer directly.", conversation.last_user_text)
+        } else {
+            "The tool answered; I should report its result.".to_owned()
+        });
+    }
+    let signed = reasoning != Reasoning::Unsigned;
+    let seed = config.id_seed.unwrap_or_default();
+    let cache = cache_points(request).then(|| super::cache::converse_usage(request, plan.input_tokens, seed));
+    let usage = usage(&plan, cache);
+    let ids = RequestIds::new(seed, seq);
     if !stream {
         if scenario == Scenario::Disconnect {
             return Ok(super::cut_json(b"{\"output\":", &plan, recorder, seq));
         }
-        return Ok((json_response(http::StatusCode::OK, &output(&plan)), plan.first_byte_delay));
+        let mut answer = output(ids, &plan, signed, &usage);
+        // The tier asked for is the tier that served (the emulator has capacity for every tier).
+        if let Some(tier) = request.get("serviceTier").filter(|t| t.is_object()) {
+            answer["serviceTier"] = tier.clone();
+        }
+        return Ok((json_response(http::StatusCode::OK, &answer), plan.first_byte_delay));
     }
-    Ok(super::event_stream(events(&plan, scenario), &plan, recorder, seq))
+    Ok(super::event_stream(events(ids, &plan, scenario, signed, &usage), &plan, recorder, seq))
 }
 
 fn invalid(message: impl Into<String>) -> BedrockError {
@@ -67,7 +90,7 @@ fn validate(request: &Value) -> Result<Conversation, BedrockError> {
         let mut tool_uses = Vec::new();
         let mut tool_results = 0usize;
         let mut texts = Vec::new();
-        let mut tool_result = None;
+        let mut results = Vec::new();
         for block in content {
             if let Some(text) = block.get("text").and_then(Value::as_str) {
                 conversation.input_words += count_words(text);
@@ -87,8 +110,15 @@ fn validate(request: &Value) -> Result<Conversation, BedrockError> {
                     .and_then(Value::as_array)
                     .map(|c| c.iter().filter_map(|b| b.get("text").and_then(Value::as_str)).collect())
                     .unwrap_or_default();
-                conversation.input_words += count_words(&text.join(" "));
-                tool_result = Some(text.join(" "));
+                // JSON results come as `{"json": …}` blocks: the reply quotes them as JSON text.
+                let json: Vec<String> = result
+                    .get("content")
+                    .and_then(Value::as_array)
+                    .map(|c| c.iter().filter_map(|b| b.get("json")).map(Value::to_string).collect())
+                    .unwrap_or_default();
+                let text = text.into_iter().map(str::to_owned).chain(json).collect::<Vec<_>>().join(" ");
+                conversation.input_words += count_words(&text);
+                results.push(text);
             } else if block.get("image").is_some() {
                 let format = block.pointer("/image/format").and_then(Value::as_str).unwrap_or("");
                 if !matches!(format, "png" | "jpeg" | "gif" | "webp") || block.pointer("/image/source/bytes").is_none()
@@ -97,7 +127,7 @@ fn validate(request: &Value) -> Result<Conversation, BedrockError> {
                         "messages.{i}: image blocks need a format (png, jpeg, gif, webp) and source bytes."
                     )));
                 }
-            } else if block.get("reasoningContent").is_none() {
+            } else if block.get("reasoningContent").is_none() && block.get("cachePoint").is_none() {
                 return Err(invalid(format!("messages.{i}: unsupported content block {block}")));
             }
         }
@@ -106,41 +136,78 @@ fn validate(request: &Value) -> Result<Conversation, BedrockError> {
                 "The number of toolResult blocks at messages.{i}.content exceeds the number of toolUse blocks of previous turn."
             )));
         }
-        if role == "user" {
+        if role == "user" && !texts.is_empty() {
             conversation.last_user_text = texts.join(" ");
-            conversation.last_tool_result = if texts.is_empty() { tool_result } else { None };
+            conversation.tool_results.clear();
+        } else if role == "user" {
+            conversation.tool_results = results;
+        } else {
+            conversation.tool_results.clear();
         }
+        conversation.ends_with_user = role == "user" && !texts.is_empty();
         previous_tool_uses = tool_uses;
         previous_role = if role == "user" { "user" } else { "assistant" };
     }
     for system in request.get("system").and_then(Value::as_array).into_iter().flatten() {
         conversation.input_words += count_words(system.get("text").and_then(Value::as_str).unwrap_or(""));
     }
-    conversation.tool_names = request
+    conversation.tools = request
         .pointer("/toolConfig/tools")
         .and_then(Value::as_array)
         .map(|tools| {
             tools
                 .iter()
-                .filter_map(|t| t.pointer("/toolSpec/name").and_then(Value::as_str).map(str::to_owned))
+                .filter_map(|t| {
+                    let spec = t.get("toolSpec")?;
+                    Some(OfferedTool {
+                        name: spec.get("name").and_then(Value::as_str)?.to_owned(),
+                        description: spec.get("description").and_then(Value::as_str).unwrap_or("").to_owned(),
+                        schema: spec.pointer("/inputSchema/json").cloned().unwrap_or_else(|| json!({})),
+                    })
+                })
                 .collect()
         })
         .unwrap_or_default();
+    // Converse has no "none": a client that wants no call sends no tools.
+    let choice = request.pointer("/toolConfig/toolChoice");
+    conversation.tool_choice = match choice.and_then(|c| c.pointer("/tool/name")).and_then(Value::as_str) {
+        Some(name) => ToolChoice::Named(name.to_owned()),
+        None if choice.and_then(|c| c.get("any")).is_some() => ToolChoice::Required,
+        None => ToolChoice::Auto,
+    };
+    // Native structured output: `outputConfig.textFormat` with the schema as a JSON string, as Bedrock takes it.
+    conversation.output_format = request
+        .pointer("/outputConfig/textFormat/structure/jsonSchema/schema")
+        .and_then(Value::as_str)
+        .map(|schema| OutputFormat::JsonSchema(serde_json::from_str(schema).unwrap_or_else(|_| json!({}))));
     Ok(conversation)
 }
 
-fn tool_id(index: usize) -> String {
-    format!("tooluse_mock{index}")
+/// Whether the request marks a cached prefix (the answer then reports cache reads and writes).
+fn cache_points(request: &Value) -> bool {
+    request.to_string().contains("\"cachePoint\"")
 }
 
-fn usage(plan: &Plan) -> Value {
-    json!({"inputTokens":plan.input_tokens,"outputTokens":plan.output_tokens,"totalTokens":plan.input_tokens + plan.output_tokens})
+/// Converse's usage: `inputTokens` without the cached part, `totalTokens` the sum of all, as Bedrock reports it.
+fn usage(plan: &Plan, cache: Option<super::cache::CacheUsage>) -> Value {
+    match cache {
+        None => json!({"inputTokens":plan.input_tokens,"outputTokens":plan.output_tokens,
+            "totalTokens":plan.input_tokens + plan.output_tokens}),
+        Some(cache) => json!({"inputTokens":cache.input_tokens,"outputTokens":plan.output_tokens,
+            "totalTokens":plan.input_tokens + plan.output_tokens,
+            "cacheReadInputTokens":cache.read,"cacheWriteInputTokens":cache.creation}),
+    }
 }
 
-fn output(plan: &Plan) -> Value {
+/// A reasoning text block: signed like Claude's, or bare like a model that reasons on its own.
+fn reasoning_text(text: &str, signed: bool) -> Value {
+    if signed { json!({"text":text,"signature":sign(text)}) } else { json!({"text":text}) }
+}
+
+fn output(ids: RequestIds, plan: &Plan, signed: bool, usage: &Value) -> Value {
     let mut content = Vec::new();
     if let Some(reasoning) = &plan.reasoning {
-        content.push(json!({"reasoningContent":{"reasoningText":{"text":reasoning,"signature":"mock-signature"}}}));
+        content.push(json!({"reasoningContent":{"reasoningText":reasoning_text(reasoning, signed)}}));
     }
     let text = plan.text();
     if !text.is_empty() {
@@ -148,13 +215,13 @@ fn output(plan: &Plan) -> Value {
     }
     for call in &plan.tool_calls {
         let input: Value = serde_json::from_str(&call.arguments).unwrap_or_else(|_| json!({}));
-        content.push(json!({"toolUse":{"toolUseId":tool_id(call.index),"name":call.name,"input":input}}));
+        content.push(json!({"toolUse":{"toolUseId":ids.converse_tool_use(call.index),"name":call.name,"input":input}}));
     }
     json!({"output":{"message":{"role":"assistant","content":content}},"stopReason":plan.finish.bedrock_stop_reason(),
-        "usage":usage(plan),"metrics":{"latencyMs":12}})
+        "usage":usage,"metrics":{"latencyMs":12}})
 }
 
-fn events(plan: &Plan, scenario: Scenario) -> Vec<bytes::Bytes> {
+fn events(ids: RequestIds, plan: &Plan, scenario: Scenario, signed: bool, usage: &Value) -> Vec<bytes::Bytes> {
     let e = eventstream::event;
     let mut frames = vec![e("messageStart", &json!({"role":"assistant"}))];
     let mut block = 0;
@@ -163,10 +230,12 @@ fn events(plan: &Plan, scenario: Scenario) -> Vec<bytes::Bytes> {
             "contentBlockDelta",
             &json!({"contentBlockIndex":block,"delta":{"reasoningContent":{"text":reasoning}}}),
         ));
-        frames.push(e(
-            "contentBlockDelta",
-            &json!({"contentBlockIndex":block,"delta":{"reasoningContent":{"signature":"mock-signature"}}}),
-        ));
+        if signed {
+            frames.push(e(
+                "contentBlockDelta",
+                &json!({"contentBlockIndex":block,"delta":{"reasoningContent":{"signature":sign(reasoning)}}}),
+            ));
+        }
         frames.push(e("contentBlockStop", &json!({"contentBlockIndex":block})));
         block += 1;
     }
@@ -185,7 +254,7 @@ fn events(plan: &Plan, scenario: Scenario) -> Vec<bytes::Bytes> {
         frames.push(e(
             "contentBlockStart",
             &json!({"contentBlockIndex":block,
-            "start":{"toolUse":{"toolUseId":tool_id(call.index),"name":call.name}}}),
+            "start":{"toolUse":{"toolUseId":ids.converse_tool_use(call.index),"name":call.name}}}),
         ));
         for fragment in &call.fragments {
             frames.push(e(
@@ -200,6 +269,6 @@ fn events(plan: &Plan, scenario: Scenario) -> Vec<bytes::Bytes> {
         return frames;
     }
     frames.push(e("messageStop", &json!({"stopReason":plan.finish.bedrock_stop_reason()})));
-    frames.push(e("metadata", &json!({"usage":usage(plan),"metrics":{"latencyMs":12}})));
+    frames.push(e("metadata", &json!({"usage":usage,"metrics":{"latencyMs":12}})));
     frames
 }

@@ -41,14 +41,13 @@ pub(super) fn invoke(
         if scenario == Scenario::Disconnect {
             return Ok(super::cut_json(b"{\"inputTextTokenCount\":", &plan, recorder, seq));
         }
-        return Ok((
-            json_response(
-                http::StatusCode::OK,
-                &json!({"inputTextTokenCount":plan.input_tokens,"results":[{"tokenCount":plan.output_tokens,
-                "outputText":plan.text(),"completionReason":reason(plan.finish)}]}),
-            ),
-            plan.first_byte_delay,
-        ));
+        let answer = json_response(
+            http::StatusCode::OK,
+            &json!({"inputTextTokenCount":plan.input_tokens,"results":[{"tokenCount":plan.output_tokens,
+            "outputText":plan.text(),"completionReason":reason(plan.finish)}]}),
+        );
+        let answer = super::invocation_headers(answer, plan.input_tokens, plan.output_tokens, &plan);
+        return Ok((answer, plan.first_byte_delay));
     }
     Ok(super::event_stream(chunks(&plan, scenario), &plan, recorder, seq))
 }

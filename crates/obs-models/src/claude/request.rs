@@ -6,7 +6,8 @@ use crate::JsonObject;
 /// An Anthropic Messages body for Bedrock InvokeModel.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ClaudeRequest {
-    /// `bedrock-2023-05-31`.
+    /// `bedrock-2023-05-31` (empty when the body came without one: an Anthropic Messages API request).
+    #[serde(default)]
     pub anthropic_version: String,
     /// Output-token limit (required by Claude).
     pub max_tokens: u32,

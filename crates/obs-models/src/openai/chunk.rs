@@ -3,7 +3,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 use super::{FinishReason, Usage};
 use crate::JsonObject;
 
-/// One streamed chunk (contract §4.2).
+/// One streamed chunk (docs/reference/streaming.md §2).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ChatCompletionChunk {
     /// The same for every chunk of a stream.

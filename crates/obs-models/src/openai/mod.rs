@@ -1,4 +1,4 @@
-//! OpenAI chat-completions wire types (contract §3, §4, §1.2).
+//! OpenAI chat-completions wire types (docs/reference/formats.md §3, §8; routes.md §4).
 
 mod chunk;
 mod finish;

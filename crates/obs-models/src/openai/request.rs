@@ -1,3 +1,5 @@
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 
 use super::{Message, Tool, ToolChoice};
@@ -7,10 +9,11 @@ use crate::JsonObject;
 /// [`extra`](Self::extra) (in arrival order) so it is forwarded verbatim to an OpenAI upstream.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ChatCompletionRequest {
-    /// Routing key (contract §7).
+    /// Routing key (docs/reference/formats.md §6).
     pub model: String,
-    /// The conversation; at least one message.
-    pub messages: Vec<Message>,
+    /// The conversation; at least one message. Shared, not owned: a retried or re-routed request is cloned per
+    /// attempt, and the messages (base64 images, long documents) are most of its bytes.
+    pub messages: Arc<[Message]>,
     /// Preferred over `max_tokens` when both are given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_completion_tokens: Option<u32>,
@@ -53,6 +56,14 @@ pub struct ChatCompletionRequest {
     /// Set when the request arrived as a Bedrock Titan body; never serialised.
     #[serde(skip)]
     pub titan: Option<TitanIngress>,
+    /// The Bedrock Guardrail this request asked for (body `guardrail` or headers) or its group gave; never
+    /// serialised, so it never reaches an OpenAI-compatible upstream.
+    #[serde(skip)]
+    pub guardrail: Option<crate::guardrail::Guardrail>,
+    /// `cache.auto` of the model group that routed this request (None: the provider's setting applies); never
+    /// serialised.
+    #[serde(skip)]
+    pub cache_auto: Option<bool>,
 }
 
 impl ChatCompletionRequest {
@@ -60,7 +71,7 @@ impl ChatCompletionRequest {
     pub fn new(model: impl Into<String>, messages: Vec<Message>) -> Self {
         ChatCompletionRequest {
             model: model.into(),
-            messages,
+            messages: messages.into(),
             max_completion_tokens: None,
             max_tokens: None,
             temperature: None,
@@ -75,6 +86,8 @@ impl ChatCompletionRequest {
             extra: JsonObject::new(),
             claude: None,
             titan: None,
+            guardrail: None,
+            cache_auto: None,
         }
     }
 
@@ -104,7 +117,7 @@ impl ChatCompletionRequest {
 }
 
 /// Fields of a Bedrock Claude body with no OpenAI equivalent, kept so that a Claude body routed to Claude comes out
-/// as it went in (contract §5.2).
+/// as it went in (docs/reference/formats.md §4).
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ClaudeIngress {
     /// The client's `anthropic_version`.
@@ -119,7 +132,8 @@ pub struct ClaudeIngress {
     pub extra: JsonObject,
 }
 
-/// What a Bedrock Titan body carried, so that a Titan body routed to Titan goes out unchanged (contract §5.3).
+/// What a Bedrock Titan body carried, so that a Titan body routed to Titan goes out unchanged
+/// (docs/reference/formats.md §5).
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TitanIngress {
     /// The client's `inputText`, verbatim.

@@ -3,7 +3,7 @@ use serde::{Deserialize, Serialize};
 use super::{FinishReason, ToolCall};
 use crate::JsonObject;
 
-/// A non-streaming chat completion (contract §4.1).
+/// A non-streaming chat completion (docs/reference/formats.md §8.1).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ChatCompletionResponse {
     /// `chatcmpl-…`.

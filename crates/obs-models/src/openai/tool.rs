@@ -11,6 +11,9 @@ pub struct Tool {
     pub kind: String,
     /// The function's definition.
     pub function: FunctionDefinition,
+    /// Other fields of the tool (`cache_control`, as Claude clients put it), kept.
+    #[serde(flatten)]
+    pub extra: JsonObject,
 }
 
 impl Tool {
@@ -29,6 +32,7 @@ impl Tool {
                 strict: None,
                 extra: JsonObject::new(),
             },
+            extra: JsonObject::new(),
         }
     }
 }

@@ -33,6 +33,22 @@ pub struct ModelGroupConfig {
     /// `"user"` or `"header:<name>"`: requests with the same value stick to one target while it is healthy.
     #[serde(default)]
     pub affinity: Option<Affinity>,
+    /// `guardrail = {id, version, trace}`: the Bedrock Guardrail for the group's requests that name none of their
+    /// own (it wins over a Bedrock provider's; other providers ignore it).
+    #[serde(default)]
+    pub guardrail: Option<obs_models::guardrail::Guardrail>,
+    /// `cache.auto`: automatic prompt-cache breakpoints for the group's requests, instead of their provider's.
+    #[serde(default)]
+    pub cache: Option<super::CacheSection>,
+    /// Requests per minute for the whole group, every key's together (docs/reference/keys.md §4.2).
+    #[serde(default)]
+    pub rpm: Option<i64>,
+    /// Tokens per minute for the whole group.
+    #[serde(default)]
+    pub tpm: Option<i64>,
+    /// Requests in flight at once for the whole group.
+    #[serde(default)]
+    pub max_parallel: Option<i64>,
 }
 
 /// One target of a group.

@@ -112,6 +112,79 @@ impl Config {
                 return Err(ConfigError::new(format!("server.api_keys[{i}]"), "must not be empty"));
             }
         }
+        for (i, admin) in self.server.admin_keys.iter().enumerate() {
+            let at = format!("server.admin_keys[{i}]");
+            if admin.expose_secret().trim().is_empty() {
+                return Err(ConfigError::new(at, "must not be empty"));
+            }
+            // One secret, one role: an admin key that also called models would make every model call an admin's.
+            if self.server.api_keys.iter().any(|key| key.expose_secret() == admin.expose_secret()) {
+                return Err(ConfigError::new(at, "must not also be one of server.api_keys"));
+            }
+        }
+        if self.keys.refresh_seconds == 0 || self.keys.refresh_seconds > 3_600 {
+            return Err(ConfigError::new("keys.refresh_seconds", "must be between 1 and 3600 seconds"));
+        }
+        if self.keys.redis_timeout_ms == 0 || self.keys.redis_timeout_ms > 60_000 {
+            return Err(ConfigError::new("keys.redis_timeout_ms", "must be between 1 and 60000"));
+        }
+        for (name, group) in &self.models.groups {
+            for (field, value) in [("rpm", group.rpm), ("tpm", group.tpm), ("max_parallel", group.max_parallel)] {
+                if value.is_some_and(|v| v < 1) {
+                    return Err(ConfigError::new(format!("models.{name}.{field}"), "must be at least 1"));
+                }
+            }
+        }
+        for (prefix, price) in &self.prices {
+            let values = [Some(price.input), Some(price.output), price.cache_read, price.cache_write];
+            if prefix.trim().is_empty() || values.into_iter().flatten().any(|v| !v.is_finite() || v < 0.0) {
+                return Err(ConfigError::new(
+                    format!("prices.{prefix}"),
+                    "needs a model id prefix and prices of 0 or more",
+                ));
+            }
+        }
+        if self.usage.queue_capacity == 0 || self.usage.batch_size == 0 {
+            let key = if self.usage.queue_capacity == 0 { "usage.queue_capacity" } else { "usage.batch_size" };
+            return Err(ConfigError::new(key, "must be at least 1"));
+        }
+        if self.keys.parallel_lease_seconds == 0 {
+            return Err(ConfigError::new("keys.parallel_lease_seconds", "must be at least 1"));
+        }
+        if let Some(url) = &self.keys.redis_url {
+            let url = url.expose_secret();
+            if !(url.starts_with("redis://") || url.starts_with("redis+unix://")) {
+                // The value may hold a password: not repeated.
+                return Err(ConfigError::new(
+                    "keys.redis_url",
+                    "must start with redis:// (Valkey too) or redis+unix://",
+                ));
+            }
+        }
+        for (i, client) in self.server.aws_clients.iter().enumerate() {
+            let at = |field: &str| format!("server.aws_clients[{i}].{field}");
+            if client.access_key_id.trim().is_empty() {
+                return Err(ConfigError::new(at("access_key_id"), "must not be empty"));
+            }
+            if client.secret_access_key.expose_secret().is_empty() {
+                return Err(ConfigError::new(at("secret_access_key"), "must not be empty"));
+            }
+            if !self.server.api_keys.iter().any(|key| key.expose_secret() == client.key.expose_secret()) {
+                return Err(ConfigError::new(at("key"), "must be one of server.api_keys"));
+            }
+            if self.server.aws_clients[..i].iter().any(|other| other.access_key_id == client.access_key_id) {
+                return Err(ConfigError::new(at("access_key_id"), "is given twice"));
+            }
+        }
+        match (&self.server.tls_cert_file, &self.server.tls_key_file) {
+            (Some(_), None) => {
+                return Err(ConfigError::new("server.tls_key_file", "is needed with server.tls_cert_file"));
+            }
+            (None, Some(_)) => {
+                return Err(ConfigError::new("server.tls_cert_file", "is needed with server.tls_key_file"));
+            }
+            _ => {}
+        }
         if self.server.host.trim().is_empty() {
             return Err(ConfigError::new("server.host", "must not be empty"));
         }

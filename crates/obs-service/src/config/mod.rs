@@ -1,11 +1,14 @@
-//! Configuration (contract §10): built-in defaults → TOML file → environment, later wins. Unknown TOML keys are
-//! rejected with their name; every value is validated at load with a message naming its key. Secrets are
+//! Configuration (docs/reference/configuration.md §1): built-in defaults → TOML file → environment, later wins. Unknown
+//! TOML keys are rejected with their name; every value is validated at load with a message naming its key. Secrets are
 //! `secrecy` types, so `Debug` never shows them.
 
 mod env;
 mod groups;
+mod keys;
 mod load;
 mod providers;
+mod responses;
+mod usage;
 
 use std::collections::BTreeMap;
 
@@ -13,10 +16,14 @@ use secrecy::SecretString;
 use serde::Deserialize;
 
 pub use groups::{Affinity, ModelGroupConfig, ModelsSection, Strategy, TargetConfig};
+pub use keys::{KeysSection, RedisFailure};
 pub use load::{ConfigError, ConfigSources};
 use obs_adapters::bedrock::ClaudeApi;
+use obs_adapters::bedrock::structured::StructuredOutputMethod;
 pub(crate) use providers::builtin_name_taken;
 pub use providers::{BEDROCK, BedrockProvider, OPENAI, ProviderConfig};
+pub use responses::ResponsesSection;
+pub use usage::UsageSection;
 
 /// The whole configuration.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -47,6 +54,14 @@ pub struct Config {
     pub models: ModelsSection,
     /// Logging.
     pub logging: LoggingSection,
+    /// Stored Responses API answers.
+    pub responses: ResponsesSection,
+    /// Managed gateway keys.
+    pub keys: KeysSection,
+    /// Usage records.
+    pub usage: UsageSection,
+    /// Prices overriding the shipped table (`[prices."<model id prefix>"]`, US dollars per million tokens).
+    pub prices: BTreeMap<String, crate::prices::Price>,
 }
 
 /// `[server]`.
@@ -59,6 +74,9 @@ pub struct ServerConfig {
     pub port: u16,
     /// Accepted gateway keys (`API_KEY`, comma-separated). No default key exists.
     pub api_keys: Vec<SecretString>,
+    /// Admin keys (`ADMIN_API_KEY`, comma-separated): they manage keys through `/obs/keys` and turn managed keys on
+    /// (docs/reference/keys.md). Not gateway keys: they cannot call models.
+    pub admin_keys: Vec<SecretString>,
     /// Largest request body, in bytes (default 20 MiB).
     pub body_limit_bytes: usize,
     /// Seconds between `: keep-alive` comments on a silent stream.
@@ -90,6 +108,25 @@ pub struct ServerConfig {
     pub max_inflight_body_bytes: usize,
     /// Seconds between HTTP/2 keep-alive pings (a peer that does not answer one in as long is dropped).
     pub http2_keep_alive_seconds: u64,
+    /// AWS credentials clients may sign Bedrock runtime requests with (SigV4), each standing for a gateway key
+    /// (`[[server.aws_clients]]`, docs/reference/bedrock-ingress.md §4).
+    pub aws_clients: Vec<AwsClientConfig>,
+    /// PEM certificate chain to terminate TLS with (`TLS_CERT_FILE`); with `tls_key_file`, obs serves HTTPS.
+    pub tls_cert_file: Option<std::path::PathBuf>,
+    /// PEM private key of that certificate (`TLS_KEY_FILE`).
+    pub tls_key_file: Option<std::path::PathBuf>,
+}
+
+/// `[[server.aws_clients]]`: an access key pair an AWS client signs with, and the gateway key it stands for.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AwsClientConfig {
+    /// The access key id the client signs with (`Credential=<id>/…`).
+    pub access_key_id: String,
+    /// Its secret access key.
+    pub secret_access_key: SecretString,
+    /// The gateway key (one of `server.api_keys`) whose identity applies to requests signed with this pair.
+    pub key: SecretString,
 }
 
 impl Default for ServerConfig {
@@ -98,6 +135,7 @@ impl Default for ServerConfig {
             host: "127.0.0.1".to_owned(),
             port: 8000,
             api_keys: Vec::new(),
+            admin_keys: Vec::new(),
             body_limit_bytes: 20 * 1024 * 1024,
             keep_alive_seconds: 15,
             shutdown_grace_seconds: 30,
@@ -112,6 +150,9 @@ impl Default for ServerConfig {
             min_body_bytes_per_second: 16 * 1024,
             http2_keep_alive_seconds: 20,
             max_inflight_body_bytes: 256 * 1024 * 1024,
+            aws_clients: Vec::new(),
+            tls_cert_file: None,
+            tls_key_file: None,
         }
     }
 }
@@ -190,6 +231,22 @@ pub struct OpenAiSection {
     pub models: Vec<String>,
     /// This provider's time limits, instead of `[timeouts]`.
     pub timeouts: Option<TimeoutsSection>,
+    /// How `/v1/responses` reaches this provider (`OPENAI_RESPONSES`).
+    pub responses: ResponsesApi,
+    /// The Bedrock provider whose `ApplyGuardrail` checks this provider's guarded chat requests (input, and whole
+    /// answers' output); none (the default): a guardrail is not applied here.
+    pub apply_guardrail: Option<String>,
+}
+
+/// How `/v1/responses` reaches an OpenAI-compatible provider (docs/reference/responses.md §9).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ResponsesApi {
+    /// Translated to chat completions (vLLM, Ollama and most servers have no Responses API).
+    #[default]
+    Translate,
+    /// Passed to the upstream's own `/responses` as sent, its answer relayed; obs stores nothing.
+    Native,
 }
 
 /// OpenAI's own API.
@@ -204,6 +261,8 @@ impl Default for OpenAiSection {
             extra_headers: BTreeMap::new(),
             models: Vec::new(),
             timeouts: None,
+            responses: ResponsesApi::Translate,
+            apply_guardrail: None,
         }
     }
 }
@@ -216,6 +275,14 @@ pub struct BedrockSection {
     pub region: Option<String>,
     /// `invoke` (default) or `converse` for Claude.
     pub claude_api: ClaudeApi,
+    /// `response_format`: `auto` (native for the models that take it, else a forced tool), `native` or `tool`.
+    pub structured_output: StructuredOutputMethod,
+    /// `guardrail = {id, version, trace}`: the Bedrock Guardrail for requests that name none (nor their group).
+    pub guardrail: Option<obs_models::guardrail::Guardrail>,
+    /// `cache.auto`: cache breakpoints obs adds after the tools and the system prompt (off by default).
+    pub cache: CacheSection,
+    /// A Bedrock API key (`AWS_BEARER_TOKEN_BEDROCK`): runtime calls authenticate with it instead of SigV4.
+    pub api_key: Option<SecretString>,
     /// Runtime endpoint override (`BEDROCK_ENDPOINT_URL`).
     pub endpoint_url: Option<String>,
     /// Control-plane endpoint override (`BEDROCK_CONTROL_ENDPOINT_URL`).
@@ -235,6 +302,10 @@ impl Default for BedrockSection {
         BedrockSection {
             region: None,
             claude_api: ClaudeApi::Invoke,
+            structured_output: StructuredOutputMethod::Auto,
+            guardrail: None,
+            cache: CacheSection::default(),
+            api_key: None,
             endpoint_url: None,
             control_endpoint_url: None,
             default_max_tokens_claude: 4096,
@@ -245,7 +316,16 @@ impl Default for BedrockSection {
     }
 }
 
-/// `[aws]`: credentials, in the precedence of contract §10.
+/// A Bedrock provider's `cache` table.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CacheSection {
+    /// Add cache breakpoints after the tools and the system prompt when they reach the model's minimum
+    /// (docs/reference/formats.md §7.11).
+    pub auto: bool,
+}
+
+/// `[aws]`: credentials, in the precedence of docs/reference/configuration.md §1.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct AwsSection {

@@ -57,6 +57,10 @@ pub struct Group {
     cursor: AtomicUsize,
     /// Smooth weighted round robin's running scores, one per member.
     scores: Mutex<Vec<i64>>,
+    /// `[models.<name>] guardrail`: applied to the group's requests that name none of their own.
+    pub(crate) guardrail: Option<obs_models::guardrail::Guardrail>,
+    /// What its members do, when obs knows (they never mix): requests of the other kind are refused.
+    pub(crate) kind: Option<super::kinds::ModelKind>,
 }
 
 /// A member chosen for one request, and whether this request is its probe after a rest.
@@ -69,7 +73,28 @@ pub(crate) struct Chosen {
 impl Group {
     pub(crate) fn new(name: &str, members: Vec<Arc<Member>>, strategy: Strategy, affinity: Option<Affinity>) -> Group {
         let scores = Mutex::new(vec![0; members.len()]);
-        Group { name: Arc::from(name), members, strategy, affinity, cursor: AtomicUsize::new(0), scores }
+        Group {
+            name: Arc::from(name),
+            members,
+            strategy,
+            affinity,
+            cursor: AtomicUsize::new(0),
+            scores,
+            guardrail: None,
+            kind: None,
+        }
+    }
+
+    /// The group with the kind of its members.
+    pub(crate) fn with_kind(mut self, kind: Option<super::kinds::ModelKind>) -> Group {
+        self.kind = kind;
+        self
+    }
+
+    /// The group with its guardrail.
+    pub(crate) fn with_guardrail(mut self, guardrail: Option<obs_models::guardrail::Guardrail>) -> Group {
+        self.guardrail = guardrail;
+        self
     }
 
     /// Where this group's affinity key comes from, if it has one.

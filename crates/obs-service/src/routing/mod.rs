@@ -1,5 +1,5 @@
-//! Routing (contract §7, extended by named providers and model groups): the [`RoutingTable`] is built once from
-//! the configuration and turns a model id into a [`Plan`] — a pure function of (model id, configuration, the
+//! Routing (docs/reference/formats.md §6, extended by named providers and model groups): the [`RoutingTable`] is built
+//! once from the configuration and turns a model id into a [`Plan`] — a pure function of (model id, configuration, the
 //! targets' health and load), with no I/O and nothing kept per id.
 //!
 //! In order, first match wins: a model group or alias → `<provider>/<model-id>` when the first segment names a
@@ -9,6 +9,7 @@
 
 mod group;
 pub(crate) mod health;
+mod kinds;
 mod plan;
 mod table;
 
@@ -29,6 +30,7 @@ use crate::RequestContext;
 use crate::config::Affinity;
 use crate::providers::ProviderSlot;
 use group::Group;
+use kinds::ModelKind;
 
 /// Providers, groups and the rules between them, built once.
 #[derive(Debug)]
@@ -54,22 +56,86 @@ impl RoutingTable {
         user: impl FnOnce() -> Option<&'r str>,
         context: &RequestContext<'_>,
     ) -> Result<Plan, Error> {
+        self.plan_checked(model, user, context, ModelKind::Chat)
+    }
+
+    /// Plans an embeddings request (`/v1/embeddings`) as [`RoutingTable::plan`] does, except that a bare model id
+    /// must be one its provider embeds with (Bedrock's Titan Text Embeddings and Cohere Embed; any id on an
+    /// OpenAI-compatible provider, whose upstream decides).
+    pub fn plan_embeddings<'r>(
+        &self,
+        model: &str,
+        user: impl FnOnce() -> Option<&'r str>,
+        context: &RequestContext<'_>,
+    ) -> Result<Plan, Error> {
+        self.plan_checked(model, user, context, ModelKind::Embeddings)
+    }
+
+    /// Plans a request of kind `wanted`: a group or alias of the other kind, or a bare id its provider does not
+    /// serve for it, is refused before anything is sent.
+    fn plan_checked<'r>(
+        &self,
+        model: &str,
+        user: impl FnOnce() -> Option<&'r str>,
+        context: &RequestContext<'_>,
+        wanted: ModelKind,
+    ) -> Result<Plan, Error> {
         if let Some((group, rule)) = self.groups.get(model) {
+            if let Some(has) = group.kind
+                && has != wanted
+            {
+                return Err(kinds::refuse(model, *rule, has));
+            }
             let key = match group.affinity() {
                 Some(Affinity::User) => user(),
                 Some(Affinity::Header(name)) => context.header(name),
                 None => None,
             };
             let candidates = group.order(key, Instant::now()).into_iter().map(Candidate::Member).collect();
-            return Ok(Plan { rule: *rule, group: Some(group.name.clone()), candidates });
+            let guardrail = group.guardrail.clone();
+            return Ok(Plan { rule: *rule, group: Some(group.name.clone()), candidates, guardrail });
         }
         let (provider, upstream, rule) = self.direct(model)?;
-        provider.check_model(upstream)?;
+        match wanted {
+            ModelKind::Chat => provider.check_model(upstream)?,
+            ModelKind::Embeddings => provider.check_embedding_model(upstream)?,
+        }
         Ok(Plan {
             rule,
             group: None,
+            guardrail: None,
             candidates: vec![Candidate::Direct { provider: provider.clone(), model: upstream.to_owned() }],
         })
+    }
+
+    /// Plans a Messages request (`/v1/messages`): as [`RoutingTable::plan`], except that one of Anthropic's model
+    /// names that no group, alias or provider's `models` list claims goes to the `bedrock` provider, as the Bedrock
+    /// id the built-in table gives for that provider's region (`bedrock_region`; see
+    /// `obs_adapters::bedrock::anthropic_models`). A group or alias of the same name overrides the table.
+    pub fn plan_messages<'r>(
+        &self,
+        model: &str,
+        user: impl FnOnce() -> Option<&'r str>,
+        context: &RequestContext<'_>,
+        bedrock_region: Option<&str>,
+    ) -> Result<Plan, Error> {
+        if !self.groups.contains_key(model)
+            && !self.listed.contains_key(model)
+            && let Some(id) = bedrock::anthropic_models::bedrock_id(model, bedrock_region)
+        {
+            return Ok(Plan {
+                rule: RouteRule::AnthropicName,
+                group: None,
+                guardrail: None,
+                candidates: vec![Candidate::Direct { provider: self.bedrock.clone(), model: id }],
+            });
+        }
+        self.plan(model, user, context)
+    }
+
+    /// The built-in `bedrock` provider, whose region the Anthropic model-name table reads.
+    pub(crate) fn bedrock(&self) -> &Arc<ProviderSlot> {
+        &self.bedrock
     }
 
     /// The provider and upstream id of a model id that names no group.

@@ -23,6 +23,9 @@ pub enum RouteRule {
     Bedrock,
     /// An OpenAI model-name prefix.
     OpenAi,
+    /// On the Messages route, one of Anthropic's model names (`claude-sonnet-4-5`), mapped by the built-in table
+    /// to a Bedrock id on the `bedrock` provider.
+    AnthropicName,
     /// Nothing matched: the configured default provider.
     Default,
 }
@@ -37,6 +40,7 @@ impl RouteRule {
             RouteRule::Listed => "listed",
             RouteRule::Bedrock => "bedrock_id",
             RouteRule::OpenAi => "openai_prefix",
+            RouteRule::AnthropicName => "anthropic_name",
             RouteRule::Default => "default",
         }
     }
@@ -149,6 +153,8 @@ pub struct Plan {
     pub(crate) rule: RouteRule,
     pub(crate) group: Option<Arc<str>>,
     pub(crate) candidates: Vec<Candidate>,
+    /// The group's guardrail, for requests that name none of their own.
+    pub(crate) guardrail: Option<obs_models::guardrail::Guardrail>,
 }
 
 impl Plan {
@@ -160,6 +166,11 @@ impl Plan {
     /// The group (or alias) name, when the model id named one.
     pub fn group(&self) -> Option<&str> {
         self.group.as_deref()
+    }
+
+    /// The guardrail of the group the model id named, if it has one.
+    pub fn guardrail(&self) -> Option<&obs_models::guardrail::Guardrail> {
+        self.guardrail.as_ref()
     }
 
     /// The provider of the first target: where the request goes unless it fails.
@@ -182,7 +193,7 @@ pub struct Served {
     pub model: String,
     /// Targets tried, this one included (1 when the first served).
     pub attempts: u32,
-    /// Retries on the serving target before it answered.
+    /// Calls repeated after retryable failures before this answer, on every target tried (`x-obs-retries`).
     pub retries: u32,
 }
 

@@ -9,6 +9,7 @@ use obs_adapters::{bedrock, openai};
 
 use super::group::{Group, Member};
 use super::health::{Health, HealthPolicy};
+use super::kinds;
 use super::{RouteRule, RoutingTable};
 use crate::config::{BEDROCK, Config, ConfigError, ModelGroupConfig, OPENAI, Strategy};
 use crate::providers::ProviderSlot;
@@ -31,6 +32,20 @@ impl RoutingTable {
             }
         }
         let get = |name: &str| providers.get(name).cloned();
+        for slot in &order {
+            if let crate::config::ProviderConfig::OpenAi(openai_section) = slot.config()
+                && let Some(name) = &openai_section.apply_guardrail
+            {
+                let key = format!("{}.apply_guardrail", section(slot.name()));
+                match get(name) {
+                    Some(checker) if matches!(checker.config(), crate::config::ProviderConfig::Bedrock(_)) => {
+                        slot.check_guardrails_with(checker);
+                    }
+                    Some(_) => return Err(ConfigError::new(key, format!("'{name}' is not a Bedrock provider"))),
+                    None => return Err(ConfigError::new(key, format!("unknown provider '{name}'{}", known(&order)))),
+                }
+            }
+        }
         let (Some(openai), Some(bedrock)) = (get(OPENAI), get(BEDROCK)) else {
             return Err(ConfigError::new("providers", "the built-in providers are missing"));
         };
@@ -75,9 +90,9 @@ impl RoutingTable {
             let slot = table.provider(provider).cloned().ok_or_else(|| {
                 ConfigError::new(&key, format!("unknown provider '{provider}'{}", known(&table.order)))
             })?;
-            slot.check_model(model).map_err(|e| ConfigError::new(&key, e.message))?;
+            let kind = kinds::kind(&slot, model).map_err(|e| ConfigError::new(&key, e.message))?;
             let member = member(slot, model.to_owned(), 1, policy);
-            let group = Group::new(name, vec![member], Strategy::Fallback, None);
+            let group = Group::new(name, vec![member], Strategy::Fallback, None).with_kind(kind);
             table.groups.insert(name.clone(), (Arc::new(group), RouteRule::Alias));
         }
 
@@ -96,9 +111,18 @@ impl RoutingTable {
             }
             let mut path = vec![name.as_str()];
             let targets = merge_repeats(table.expand(name, group, &config.models.groups, &mut path)?);
+            // `expand` checked every target, so each kind is known or unknown here, never an error.
+            let labelled: Vec<(String, Option<kinds::ModelKind>)> = targets
+                .iter()
+                .map(|(slot, model, _)| (format!("{}/{model}", slot.name()), kinds::kind(slot, model).ok().flatten()))
+                .collect();
+            let kind = kinds::group_kind(labelled.iter().map(|(label, kind)| (label.as_str(), *kind)))
+                .map_err(|message| ConfigError::new(&key, message))?;
             let members =
                 targets.into_iter().map(|(slot, model, weight)| member(slot, model, weight, policy)).collect();
-            let group = Group::new(name, members, group.strategy, group.affinity.clone());
+            let group = Group::new(name, members, group.strategy, group.affinity.clone())
+                .with_guardrail(group.guardrail.clone())
+                .with_kind(kind);
             table.groups.insert(name.clone(), (Arc::new(group), RouteRule::Group));
         }
         Ok(table)
@@ -137,7 +161,7 @@ impl RoutingTable {
             }
             let (slot, model) =
                 self.resolve_target(&target.model).map_err(|message| ConfigError::new(&key, message))?;
-            slot.check_model(&model).map_err(|e| ConfigError::new(&key, e.message))?;
+            kinds::kind(&slot, &model).map_err(|e| ConfigError::new(&key, e.message))?;
             resolved.push((slot, model, target.weight));
         }
         Ok(resolved)

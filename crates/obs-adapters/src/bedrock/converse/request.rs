@@ -4,13 +4,14 @@
 
 use aws_sdk_bedrockruntime::primitives::Blob;
 use aws_sdk_bedrockruntime::types::{
-    AnyToolChoice, AutoToolChoice, ContentBlock, ConversationRole, ImageBlock, ImageFormat, ImageSource,
-    InferenceConfiguration, Message, ReasoningContentBlock, ReasoningTextBlock, SpecificToolChoice, SystemContentBlock,
-    Tool, ToolChoice as ConverseToolChoice, ToolConfiguration, ToolInputSchema, ToolResultBlock,
-    ToolResultContentBlock, ToolResultStatus, ToolSpecification, ToolUseBlock,
+    AnyToolChoice, AutoToolChoice, CachePointBlock, CachePointType, ContentBlock, ConversationRole, ImageBlock,
+    ImageFormat, ImageSource, InferenceConfiguration, Message, ReasoningContentBlock, ReasoningTextBlock,
+    SpecificToolChoice, SystemContentBlock, Tool, ToolChoice as ConverseToolChoice, ToolConfiguration, ToolInputSchema,
+    ToolResultBlock, ToolResultContentBlock, ToolResultStatus, ToolSpecification, ToolUseBlock,
 };
 use aws_smithy_types::Document;
 use base64::Engine as _;
+use obs_convert::bedrock::caching::{self, CacheTtl};
 use obs_convert::bedrock::check_bedrock_request;
 use obs_convert::bedrock::claude_request::SYSTEM_ONLY_USER_TURN;
 use obs_convert::bedrock::image::{FetchedImages, resolve};
@@ -33,6 +34,11 @@ pub(crate) struct ConverseParts {
     pub inference: Option<InferenceConfiguration>,
     pub tool_config: Option<ToolConfiguration>,
     pub additional: Option<Document>,
+    /// Native structured output (`outputConfig.textFormat`), set by the caller.
+    pub output_config: Option<aws_sdk_bedrockruntime::types::OutputConfig>,
+    /// `serviceTier` and `performanceConfig`, set by the caller.
+    pub service_tier: Option<aws_sdk_bedrockruntime::types::ServiceTier>,
+    pub performance: Option<aws_sdk_bedrockruntime::types::PerformanceConfiguration>,
 }
 
 fn build_error(error: impl std::fmt::Display) -> Error {
@@ -45,6 +51,7 @@ pub(crate) fn build(
     fetched: &FetchedImages,
 ) -> Result<ConverseParts, Error> {
     check_bedrock_request(request)?;
+    caching::check(request)?;
     let claude = family == BedrockFamily::ClaudeConverse;
     let mut system = Vec::new();
     let mut turns: Vec<(ConversationRole, Vec<ContentBlock>)> = Vec::new();
@@ -53,8 +60,17 @@ pub(crate) fn build(
         match message {
             OpenAiMessage::System(m) | OpenAiMessage::Developer(m) => {
                 system.push(SystemContentBlock::Text(m.content.joined_text(" ")));
+                if let Some(ttl) = caching::system_breakpoint(&m.extra, &m.content, i)? {
+                    system.push(SystemContentBlock::CachePoint(cache_point(ttl)?));
+                }
             }
-            OpenAiMessage::User(m) => push(&mut turns, ConversationRole::User, content_blocks(&m.content, i, fetched)?),
+            OpenAiMessage::User(m) => {
+                let mut blocks = content_blocks(&m.content, i, fetched)?;
+                if let Some(ttl) = caching::breakpoint(&m.extra, &format!("messages.{i}"))? {
+                    blocks.push(ContentBlock::CachePoint(cache_point(ttl)?));
+                }
+                push(&mut turns, ConversationRole::User, blocks);
+            }
             OpenAiMessage::Assistant(m) => {
                 let mut blocks = Vec::new();
                 if claude {
@@ -116,6 +132,9 @@ pub(crate) fn build(
         inference: inference(request),
         tool_config: tool_config(request, has_tool_blocks)?,
         additional: if claude { additional_fields(request) } else { None },
+        output_config: None,
+        service_tier: None,
+        performance: None,
     })
 }
 
@@ -131,24 +150,38 @@ fn content_blocks(content: &MessageContent, i: usize, fetched: &FetchedImages) -
         MessageContent::Text(text) => return Ok(vec![ContentBlock::Text(text.clone())]),
         MessageContent::Parts(parts) => parts,
     };
-    parts
-        .iter()
-        .enumerate()
-        .map(|(j, part)| {
-            let param = format!("messages.{i}.content.{j}");
-            match part {
-                ContentPart::Text(t) => Ok(ContentBlock::Text(t.text.clone())),
-                ContentPart::ImageUrl(image) => {
-                    let inline = resolve(&image.url, fetched, &format!("{param}.image_url.url"))?;
-                    image_block(&inline.media_type, &inline.base64, &param)
-                }
-                other => Err(obs_convert::Error::unsupported(
+    let mut blocks = Vec::with_capacity(parts.len());
+    for (j, part) in parts.iter().enumerate() {
+        let param = format!("messages.{i}.content.{j}");
+        let (block, extra) = match part {
+            ContentPart::Text(t) => (ContentBlock::Text(t.text.clone()), &t.extra),
+            ContentPart::ImageUrl(image) => {
+                let inline = resolve(&image.url, fetched, &format!("{param}.image_url.url"))?;
+                (image_block(&inline.media_type, &inline.base64, &param)?, &image.extra)
+            }
+            other => {
+                return Err(obs_convert::Error::unsupported(
                     param,
                     format!("Content parts of type '{}' are not supported by Bedrock models.", other.type_name()),
-                )),
+                ));
             }
-        })
-        .collect()
+        };
+        blocks.push(block);
+        // Converse marks a cached prefix with a block of its own after the part Claude clients mark.
+        if let Some(ttl) = caching::breakpoint(extra, &param)? {
+            blocks.push(ContentBlock::CachePoint(cache_point(ttl)?));
+        }
+    }
+    Ok(blocks)
+}
+
+/// A `cachePoint` block with the breakpoint's time to live.
+fn cache_point(ttl: CacheTtl) -> Result<CachePointBlock, Error> {
+    let ttl = match ttl {
+        CacheTtl::FiveMinutes => aws_sdk_bedrockruntime::types::CacheTtl::FiveMinutes,
+        CacheTtl::OneHour => aws_sdk_bedrockruntime::types::CacheTtl::OneHour,
+    };
+    CachePointBlock::builder().r#type(CachePointType::Default).ttl(ttl).build().map_err(build_error)
 }
 
 fn image_block(media_type: &str, base64: &str, param: &str) -> Result<ContentBlock, Error> {
@@ -224,23 +257,21 @@ fn tool_config(request: &ChatCompletionRequest, has_tool_blocks: bool) -> Result
             SpecificToolChoice::builder().name(&named.function.name).build().map_err(build_error)?,
         )),
     };
-    let specs = tools
-        .iter()
-        .map(|tool| {
-            let schema = tool
-                .function
-                .parameters
-                .clone()
-                .unwrap_or_else(|| serde_json::json!({"type":"object","properties":{}}));
-            ToolSpecification::builder()
-                .name(&tool.function.name)
-                .set_description(tool.function.description.clone())
-                .input_schema(ToolInputSchema::Json(document::from_json(&schema)))
-                .build()
-                .map(Tool::ToolSpec)
-                .map_err(build_error)
-        })
-        .collect::<Result<Vec<_>, _>>()?;
+    let mut specs = Vec::with_capacity(tools.len());
+    for (i, tool) in tools.iter().enumerate() {
+        let schema =
+            tool.function.parameters.clone().unwrap_or_else(|| serde_json::json!({"type":"object","properties":{}}));
+        let spec = ToolSpecification::builder()
+            .name(&tool.function.name)
+            .set_description(tool.function.description.clone())
+            .input_schema(ToolInputSchema::Json(document::from_json(&schema)))
+            .build()
+            .map_err(build_error)?;
+        specs.push(Tool::ToolSpec(spec));
+        if let Some(ttl) = caching::tool_breakpoint(tool, i)? {
+            specs.push(Tool::CachePoint(cache_point(ttl)?));
+        }
+    }
     ToolConfiguration::builder().set_tools(Some(specs)).set_tool_choice(choice).build().map(Some).map_err(build_error)
 }
 

@@ -1,4 +1,5 @@
-//! Converse output → internal response.
+//! Converse output → internal response: reasoning as `reasoning_content` and, signed or redacted, as
+//! `thinking_blocks` (docs/reference/formats.md §7.10).
 
 use aws_sdk_bedrockruntime::operation::converse::ConverseOutput as ConverseResult;
 use aws_sdk_bedrockruntime::types::{ContentBlock, ConverseOutput, ReasoningContentBlock};
@@ -12,6 +13,7 @@ pub(crate) fn to_internal(output: ConverseResult, meta: &ResponseMeta) -> ChatCo
     let mut text: Option<String> = None;
     let mut reasoning: Option<String> = None;
     let mut tool_calls = Vec::new();
+    let mut thinking_blocks = Vec::new();
     if let Some(ConverseOutput::Message(message)) = output.output {
         for block in message.content {
             match block {
@@ -23,6 +25,13 @@ pub(crate) fn to_internal(output: ConverseResult, meta: &ResponseMeta) -> ChatCo
                 )),
                 ContentBlock::ReasoningContent(ReasoningContentBlock::ReasoningText(r)) => {
                     reasoning.get_or_insert_with(String::new).push_str(&r.text);
+                    // Signed (Claude) reasoning can be sent back; a model's unsigned reasoning is text only.
+                    if let Some(signature) = r.signature {
+                        thinking_blocks.push(obs_convert::bedrock::reasoning::signed_block(r.text, signature));
+                    }
+                }
+                ContentBlock::ReasoningContent(ReasoningContentBlock::RedactedContent(data)) => {
+                    thinking_blocks.push(super::reasoning::redacted_block(data.as_ref()));
                 }
                 _ => {}
             }
@@ -35,10 +44,11 @@ pub(crate) fn to_internal(output: ConverseResult, meta: &ResponseMeta) -> ChatCo
     if !tool_calls.is_empty() && finish_reason == FinishReason::Stop {
         finish_reason = FinishReason::ToolCalls;
     }
-    let usage = output.usage.map_or_else(Usage::default, |u| {
-        Usage::new(u64::try_from(u.input_tokens).unwrap_or(0), u64::try_from(u.output_tokens).unwrap_or(0))
-    });
+    let usage = output.usage.as_ref().map_or_else(Usage::default, super::usage);
     let mut message = ResponseMessage::assistant(text, tool_calls);
     message.reasoning_content = reasoning;
+    if !thinking_blocks.is_empty() {
+        message.extra.insert("thinking_blocks".to_owned(), serde_json::Value::Array(thinking_blocks));
+    }
     meta.response(message, finish_reason, usage)
 }

@@ -5,6 +5,7 @@ use aws_sdk_bedrockruntime::types::{
     ContentBlockDelta, ContentBlockStart, ConverseStreamOutput, ReasoningContentBlockDelta,
 };
 use obs_convert::bedrock::ResponseMeta;
+use obs_convert::bedrock::reasoning::{block_delta, signed_block};
 use obs_convert::finish;
 use obs_models::openai::{ChatCompletionChunk, Delta, FinishReason, Usage};
 
@@ -17,11 +18,20 @@ pub(crate) struct ConverseStreamDecoder {
     tool_blocks: Vec<(i32, u32)>,
     finished: bool,
     usage_sent: bool,
+    /// The text of the reasoning block being streamed, for the signed block sent when its signature arrives.
+    reasoning: String,
 }
 
 impl ConverseStreamDecoder {
     pub(crate) fn new(meta: ResponseMeta) -> Self {
-        ConverseStreamDecoder { meta, started: false, tool_blocks: Vec::new(), finished: false, usage_sent: false }
+        ConverseStreamDecoder {
+            meta,
+            started: false,
+            tool_blocks: Vec::new(),
+            finished: false,
+            usage_sent: false,
+            reasoning: String::new(),
+        }
     }
 
     fn start(&mut self, out: &mut Vec<ChatCompletionChunk>) {
@@ -40,6 +50,8 @@ impl ConverseStreamDecoder {
 }
 
 impl EventDecoder<ConverseStreamOutput> for ConverseStreamDecoder {
+    type Out = ChatCompletionChunk;
+
     fn event(&mut self, event: ConverseStreamOutput, out: &mut Vec<ChatCompletionChunk>) -> Result<(), Error> {
         self.start(out);
         match event {
@@ -64,7 +76,18 @@ impl EventDecoder<ConverseStreamOutput> for ConverseStreamDecoder {
                 Some(ContentBlockDelta::ReasoningContent(ReasoningContentBlockDelta::Text(text)))
                     if !text.is_empty() =>
                 {
+                    self.reasoning.push_str(&text);
                     out.push(self.meta.chunk(Delta::reasoning(text), None));
+                }
+                // The whole signed block once its signature arrives, as the InvokeModel path sends it.
+                Some(ContentBlockDelta::ReasoningContent(ReasoningContentBlockDelta::Signature(signature)))
+                    if !signature.is_empty() =>
+                {
+                    let text = std::mem::take(&mut self.reasoning);
+                    out.push(self.meta.chunk(block_delta(signed_block(text, signature)), None));
+                }
+                Some(ContentBlockDelta::ReasoningContent(ReasoningContentBlockDelta::RedactedContent(data))) => {
+                    out.push(self.meta.chunk(block_delta(super::reasoning::redacted_block(data.as_ref())), None));
                 }
                 _ => {}
             },
@@ -78,10 +101,9 @@ impl EventDecoder<ConverseStreamOutput> for ConverseStreamDecoder {
                 }
                 self.finish(reason, out);
             }
-            ConverseStreamOutput::Metadata(metadata) => {
-                let usage = metadata.usage.map_or_else(Usage::default, |u| {
-                    Usage::new(u64::try_from(u.input_tokens).unwrap_or(0), u64::try_from(u.output_tokens).unwrap_or(0))
-                });
+            // One usage chunk per stream: a second metadata event is not counted again.
+            ConverseStreamOutput::Metadata(metadata) if !self.usage_sent => {
+                let usage = metadata.usage.as_ref().map_or_else(Usage::default, super::usage);
                 out.push(self.meta.usage_chunk(usage));
                 self.usage_sent = true;
             }

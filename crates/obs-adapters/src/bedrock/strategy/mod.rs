@@ -7,40 +7,49 @@ pub(crate) mod titan;
 
 use aws_sdk_bedrockruntime::primitives::Blob;
 use aws_sdk_bedrockruntime::primitives::event_stream::EventReceiver;
-use aws_sdk_bedrockruntime::types::ResponseStream;
 use aws_sdk_bedrockruntime::types::error::ResponseStreamError;
+use aws_sdk_bedrockruntime::types::{ResponseStream, ServiceTierType};
 use obs_models::error::ErrorCode;
 
 use crate::Error;
-use crate::bedrock::{Shared, Target, errors};
+use crate::bedrock::tiers::CallOptions;
+use crate::bedrock::{Shared, Target, errors, guardrails};
 
-/// InvokeModel with a JSON body; the answer's bytes.
-pub(crate) async fn invoke(shared: &Shared, target: Target<'_>, body: Vec<u8>) -> Result<Blob, Error> {
-    let call = shared
-        .client
-        .invoke_model()
-        .model_id(target.model_id)
-        .content_type("application/json")
-        .accept("application/json")
-        .body(Blob::new(body))
-        .send();
-    Ok(shared.first_byte(Box::pin(call)).await?.map_err(|e| errors::from_sdk(&e))?.body)
-}
-
-/// InvokeModelWithResponseStream with a JSON body; the event receiver.
-pub(crate) async fn invoke_stream(
+/// InvokeModel with a JSON body and the request's tier and latency; the answer's body and the tier that served.
+pub(crate) async fn invoke_with(
     shared: &Shared,
     target: Target<'_>,
     body: Vec<u8>,
-) -> Result<EventReceiver<ResponseStream, ResponseStreamError>, Error> {
-    let call = shared
-        .client
-        .invoke_model_with_response_stream()
+    options: &CallOptions,
+) -> Result<(Blob, Option<ServiceTierType>), Error> {
+    let call = guardrails::invoke_guardrail!(shared.client.invoke_model(), options.guardrail.as_ref())
         .model_id(target.model_id)
         .content_type("application/json")
         .accept("application/json")
+        .set_service_tier(options.service_tier.clone())
+        .set_performance_config_latency(options.latency.clone())
         .body(Blob::new(body))
         .send();
+    let output = shared.first_byte(Box::pin(call)).await?.map_err(|e| errors::from_sdk(&e))?;
+    Ok((output.body, output.service_tier))
+}
+
+/// InvokeModelWithResponseStream with the request's tier and latency.
+pub(crate) async fn invoke_stream_with(
+    shared: &Shared,
+    target: Target<'_>,
+    body: Vec<u8>,
+    options: &CallOptions,
+) -> Result<EventReceiver<ResponseStream, ResponseStreamError>, Error> {
+    let call =
+        guardrails::invoke_guardrail!(shared.client.invoke_model_with_response_stream(), options.guardrail.as_ref())
+            .model_id(target.model_id)
+            .content_type("application/json")
+            .accept("application/json")
+            .set_service_tier(options.service_tier.clone())
+            .set_performance_config_latency(options.latency.clone())
+            .body(Blob::new(body))
+            .send();
     Ok(shared.first_byte(Box::pin(call)).await?.map_err(|e| errors::from_sdk(&e))?.body)
 }
 

@@ -5,7 +5,8 @@ use super::{NotVerbatim, function, small_unsigned, text, text_or_null, usage};
 use crate::openai::ChatCompletionResponse;
 
 /// A chat completion exactly as an OpenAI-compatible upstream wrote it, checked (see the module documentation).
-/// Forwarded unchanged: an OpenAI answer keeps the upstream's `id`, `model` and every field (contract §4.1).
+/// Forwarded unchanged: an OpenAI answer keeps the upstream's `id`, `model` and every field (docs/reference/formats.md
+/// §8.1).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VerbatimCompletion {
     json: String,
@@ -17,8 +18,8 @@ impl VerbatimCompletion {
     /// ```
     /// use obs_models::openai::verbatim::VerbatimCompletion;
     ///
-    /// let answer = r#"{"id":"c1","object":"chat.completion","created":7,"model":"m","choices":[{"index":0,"message":{"role":"assistant","content":"Hi"},"logprobs":null,"finish_reason":"stop"}],"usage":{"prompt_tokens":1,"completion_tokens":1,"total_tokens":2}}"#;
-    /// assert!(VerbatimCompletion::check(answer.to_owned()).is_ok());
+    /// let answer =
+    /// r#"{"id":"c1","object":"chat.completion","created":7,"model":"m","choices":[{"index":0,"message":{"role":"assistant","content":"Hi"},"logprobs":null,"finish_reason":"stop"}],"usage":{"prompt_tokens":1,"completion_tokens":1,"total_tokens":2}}"#; assert!(VerbatimCompletion::check(answer.to_owned()).is_ok());
     ///
     /// // Without `content` the typed path writes `"content":null`: handed back to it.
     /// let no_content = answer.replace(r#","content":"Hi""#, "");

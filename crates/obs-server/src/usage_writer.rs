@@ -1,0 +1,81 @@
+//! Usage records off the hot path (docs/reference/keys.md §8): a request's record is handed to a bounded queue when
+//! its log closes (for streams, when the stream ends) and never waits — a full queue drops the record and counts it
+//! (`obs_usage_records_dropped_total{reason="queue_full"}`). One background task writes what is queued in batches,
+//! one transaction each (a batch that is not full waits 50 ms for more); a batch the store refuses is dropped and
+//! counted (`reason="store_error"`), and logged once per outage.
+
+use std::sync::Arc;
+
+use obs_service::config::UsageSection;
+use obs_store::{Store, UsageRow};
+use tokio::sync::mpsc;
+
+use crate::metrics::Metrics;
+
+/// How long a batch that is not full waits for more records before it is written.
+const LINGER: std::time::Duration = std::time::Duration::from_millis(50);
+
+/// The queue's sending end.
+pub(crate) struct UsageWriter {
+    queue: mpsc::Sender<UsageRow>,
+    metrics: Arc<Metrics>,
+}
+
+impl std::fmt::Debug for UsageWriter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UsageWriter").field("capacity", &self.queue.max_capacity()).finish()
+    }
+}
+
+impl UsageWriter {
+    /// Starts the writer task over `store`.
+    pub(crate) fn start(store: Store, section: &UsageSection, metrics: Arc<Metrics>) -> Arc<Self> {
+        let (queue, mut queued) = mpsc::channel::<UsageRow>(section.queue_capacity);
+        let batch_size = section.batch_size;
+        let task_metrics = metrics.clone();
+        tokio::spawn(async move {
+            let mut batch = Vec::with_capacity(batch_size);
+            let mut failing = false;
+            // Ends when every sender is gone (the server is) and the queue is drained.
+            while queued.recv_many(&mut batch, batch_size).await > 0 {
+                // A quiet moment's records wait a little for company: one transaction (and one fsync) for many
+                // rather than each (under load, batches fill on their own).
+                if batch.len() < batch_size {
+                    tokio::time::sleep(LINGER).await;
+                    while batch.len() < batch_size {
+                        match queued.try_recv() {
+                            Ok(row) => batch.push(row),
+                            Err(_) => break,
+                        }
+                    }
+                }
+                let count = u64::try_from(batch.len()).unwrap_or(u64::MAX);
+                match store.insert_usage(&batch).await {
+                    Ok(()) => {
+                        if failing {
+                            tracing::info!("usage records: the store takes them again");
+                        }
+                        failing = false;
+                        task_metrics.usage_written(count);
+                    }
+                    Err(error) => {
+                        if !failing {
+                            tracing::warn!(error = %error, records = count, "usage records: the store refused a batch; dropped");
+                        }
+                        failing = true;
+                        task_metrics.usage_dropped("store_error", count);
+                    }
+                }
+                batch.clear();
+            }
+        });
+        Arc::new(UsageWriter { queue, metrics })
+    }
+
+    /// Queues one record, or drops and counts it when the queue is full.
+    pub(crate) fn record(&self, row: UsageRow) {
+        if self.queue.try_send(row).is_err() {
+            self.metrics.usage_dropped("queue_full", 1);
+        }
+    }
+}

@@ -1,0 +1,158 @@
+//! Budgets and cost (docs/reference/keys.md §5) over real listeners sharing one SQLite store: each request costed
+//! from the price table (a configured override here, so the figures are exact), a key refused with 429
+//! `insufficient_quota` once its period's spend reaches its budget — on the replica that spent it at once, on
+//! another within the refresh bound — served again when the budget is raised or removed, and the cost in
+//! `GET /obs/usage`.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::{TestServer, chat, start, status_json};
+use obs_convert::token_counts::TokenCounts;
+use obs_service::config::Config;
+use obs_service::prices::Price;
+use pretty_assertions::assert_eq;
+use secrecy::SecretString;
+use serde_json::{Value, json};
+
+const ADMIN: &str = "budget-admin-key";
+
+fn configure(url: String) -> impl Fn(&mut Config) {
+    move |config: &mut Config| {
+        config.server.admin_keys = vec![SecretString::from(ADMIN.to_owned())];
+        config.keys.store_url = Some(url.clone());
+        config.keys.refresh_seconds = 1;
+        // $1,000 per million tokens: a millionth of a dollar... times a thousand, per token, in and out.
+        config
+            .prices
+            .insert("gpt-4o".to_owned(), Price { input: 1000.0, output: 1000.0, cache_read: None, cache_write: None });
+    }
+}
+
+async fn ask(t: &TestServer, secret: &str) -> (u16, Value, Option<String>) {
+    let response = t
+        .client
+        .post(format!("{}/v1/chat/completions", t.base))
+        .bearer_auth(secret)
+        .json(&chat("gpt-4o"))
+        .send()
+        .await
+        .unwrap();
+    let retry_after = response.headers().get("retry-after").map(|v| v.to_str().unwrap().to_owned());
+    let (status, body) = status_json(response).await;
+    (status, body, retry_after)
+}
+
+async fn admin(t: &TestServer, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
+    let mut request = t.client.request(method, format!("{}{path}", t.base)).bearer_auth(ADMIN);
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let (status, answer) = status_json(request.send().await.unwrap()).await;
+    assert_eq!(status, 200, "{answer}");
+    answer
+}
+
+fn month_end() -> i64 {
+    // The first second of next month, UTC, by a calendar outside the code under test.
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    let output =
+        std::process::Command::new("date").args(["-u", "-d", &format!("@{now}"), "+%Y-%m-01"]).output().unwrap();
+    let first = String::from_utf8(output.stdout).unwrap();
+    let next = std::process::Command::new("date")
+        .args(["-u", "-d", &format!("{} +1 month", first.trim()), "+%s"])
+        .output()
+        .unwrap();
+    String::from_utf8(next.stdout).unwrap().trim().parse().unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_spent_budget_is_refused_on_every_replica_until_it_is_raised() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("obs.db").display());
+    let a = start(configure(url.clone())).await;
+    let b = start(configure(url)).await;
+
+    // One request's cost, from its own usage: 1,000 millionths of a dollar per token.
+    let probe = admin(&a, reqwest::Method::POST, "/obs/keys", Some(json!({"name": "probe"}))).await;
+    let (status, answer, _) = ask(&a, probe["key"].as_str().unwrap()).await;
+    assert_eq!(status, 200);
+    let tokens = TokenCounts::from_answer(answer.to_string().as_bytes()).unwrap();
+    let per_request = i64::try_from((tokens.input + tokens.output) * 1000).unwrap();
+
+    // A budget of two and a half requests: the first three are served (the third starts under it), the fourth is not.
+    #[allow(clippy::cast_precision_loss)]
+    let budget = per_request as f64 * 2.5 / 1e6;
+    let key =
+        admin(&a, reqwest::Method::POST, "/obs/keys", Some(json!({"name": "capped", "budget_usd": budget}))).await;
+    let (id, secret) = (key["id"].as_str().unwrap().to_owned(), key["key"].as_str().unwrap().to_owned());
+    assert_eq!(key["budget_period"], "month");
+    for i in 0..3 {
+        assert_eq!(ask(&a, &secret).await.0, 200, "request {i}");
+    }
+    let (status, body, retry_after) = ask(&a, &secret).await;
+    let dollars = |micro: i64| format!("${}.{:02}", micro / 1_000_000, (micro % 1_000_000) / 10_000);
+    let budget_micro = (budget * 1e6).round() as i64;
+    let end = month_end();
+    let reset = {
+        let output = std::process::Command::new("date")
+            .args(["-u", "-d", &format!("@{end}"), "+%Y-%m-%dT%H:%M:%SZ"])
+            .output()
+            .unwrap();
+        String::from_utf8(output.stdout).unwrap().trim().to_owned()
+    };
+    assert_eq!(
+        (status, body),
+        (
+            429,
+            json!({"error": {"message": format!("This key's budget of {} per month is spent ({} used); it resets at {reset}.",
+                    dollars(budget_micro), dollars(per_request * 3)),
+                "type": "insufficient_quota", "param": null, "code": "insufficient_quota"}})
+        )
+    );
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+    let retry_after: i64 = retry_after.unwrap().parse().unwrap();
+    assert!((retry_after - (end - now)).abs() <= 2, "retry-after {retry_after}, {} s to the month's end", end - now);
+
+    // The other replica learns the spend from the usage records within its refresh.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while ask(&b, &secret).await.0 != 429 {
+        assert!(Instant::now() < deadline, "b never refused the spent key");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    // The usage totals say what was spent.
+    let totals = admin(&a, reqwest::Method::GET, &format!("/obs/usage?key={id}"), None).await;
+    assert_eq!(totals["data"][0]["cost_usd"], json!((per_request * 3) as f64 / 1e6), "{totals}");
+
+    // Raised, it is served again at once on the replica that changed it; removed, it has no budget.
+    admin(&a, reqwest::Method::PATCH, &format!("/obs/keys/{id}"), Some(json!({"budget_usd": budget * 10.0}))).await;
+    assert_eq!(ask(&a, &secret).await.0, 200);
+    admin(&a, reqwest::Method::PATCH, &format!("/obs/keys/{id}"), Some(json!({"budget_usd": null}))).await;
+    let key = admin(&a, reqwest::Method::GET, &format!("/obs/keys/{id}"), None).await;
+    assert_eq!((key["budget_usd"].clone(), key["budget_period"].clone()), (Value::Null, json!("month")));
+    assert_eq!(ask(&a, &secret).await.0, 200);
+}
+
+#[tokio::test]
+async fn the_bedrock_routes_refuse_a_spent_key_as_aws_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = start(configure(format!("sqlite://{}", dir.path().join("obs.db").display()))).await;
+    let key = admin(&t, reqwest::Method::POST, "/obs/keys", Some(json!({"name": "zero", "budget_usd": 0}))).await;
+    let secret = key["key"].as_str().unwrap();
+    let response = t
+        .client
+        .post(format!("{}/model/amazon.nova-lite-v1%3A0/converse", t.base))
+        .bearer_auth(secret)
+        .json(&json!({"messages": [{"role": "user", "content": [{"text": "hi"}]}]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 400);
+    assert_eq!(
+        response.headers()["x-amzn-errortype"].to_str().unwrap().split(':').next(),
+        Some("ServiceQuotaExceededException")
+    );
+}

@@ -1,0 +1,147 @@
+//! A guardrail for providers that cannot apply one (docs/reference/formats.md §7.12): an OpenAI-compatible provider
+//! configured with `apply_guardrail = "<bedrock provider>"` has its guarded chat requests checked with that Bedrock
+//! provider's `ApplyGuardrail` — the input before the upstream is asked (an intervention answers at once, and the
+//! upstream never sees the request), and a whole answer's text after (an intervention replaces it). Streams get the
+//! input check only: their output is sent as it comes. Requests without a guardrail pass untouched.
+
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use async_trait::async_trait;
+use obs_adapters::{
+    ChatAdapter, Completion, EmbeddingsAdapter, GuardrailSource, GuardrailVerdict, ItemStream, MessagesAdapter,
+    ResponsesAdapter, RuntimeAdapter, StreamItem,
+};
+use obs_convert::bedrock::ResponseMeta;
+use obs_models::Error;
+use obs_models::guardrail::{ANSWER_FIELD, Guardrail};
+use obs_models::openai::{
+    ChatCompletionRequest, ChatCompletionResponse, Delta, FinishReason, Message, ModelInfo, ResponseMessage, Usage,
+};
+use serde_json::Value;
+
+use crate::providers::ProviderSlot;
+
+/// An adapter whose guarded requests are checked by a Bedrock provider's `ApplyGuardrail`.
+pub(crate) struct GuardedAdapter {
+    inner: Arc<dyn ChatAdapter>,
+    bedrock: Arc<ProviderSlot>,
+}
+
+impl GuardedAdapter {
+    pub(crate) fn wrap(inner: Arc<dyn ChatAdapter>, bedrock: Arc<ProviderSlot>) -> Arc<dyn ChatAdapter> {
+        Arc::new(GuardedAdapter { inner, bedrock })
+    }
+
+    /// The verdict on `texts`, or `None` when the request names no guardrail.
+    async fn check(
+        &self,
+        guardrail: Option<&Guardrail>,
+        source: GuardrailSource,
+        texts: Vec<String>,
+    ) -> Result<Option<GuardrailVerdict>, Error> {
+        let Some(guardrail) = guardrail else { return Ok(None) };
+        let checker = self.bedrock.adapter().await?;
+        let Some(check) = checker.guardrail_checker() else { return Ok(None) };
+        check.apply(guardrail, source, texts).await.map(Some)
+    }
+}
+
+/// The text of every message (system, user, assistant, tool), as the guardrail assesses a conversation.
+fn input_texts(request: &ChatCompletionRequest) -> Vec<String> {
+    request
+        .messages
+        .iter()
+        .filter_map(|message| match message {
+            Message::System(m) | Message::Developer(m) => Some(m.content.joined_text(" ")),
+            Message::User(m) => Some(m.content.joined_text(" ")),
+            Message::Tool(m) => Some(m.content.joined_text("\n")),
+            Message::Assistant(m) => m.content.as_ref().map(|c| c.joined_text(" ")),
+        })
+        .collect()
+}
+
+/// The outcome field, in the shape of an InvokeModel trace (the assessments of ApplyGuardrail).
+fn outcome(verdict: &GuardrailVerdict) -> Value {
+    obs_convert::guardrail::outcome(verdict.intervened, Some(serde_json::json!({ "assessments": verdict.assessments })))
+}
+
+fn now() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
+}
+
+/// The answer of a request the guardrail stopped before the upstream: its blocked message, `content_filter`.
+fn blocked(model: &str, verdict: &GuardrailVerdict) -> ChatCompletionResponse {
+    let message = ResponseMessage::assistant(verdict.output.clone(), Vec::new());
+    let mut response = ResponseMeta::new(model, now()).response(message, FinishReason::ContentFilter, Usage::default());
+    response.extra.insert(ANSWER_FIELD.to_owned(), outcome(verdict));
+    response
+}
+
+#[async_trait]
+impl ChatAdapter for GuardedAdapter {
+    async fn chat(&self, request: ChatCompletionRequest, model: &str) -> Result<Completion, Error> {
+        let guardrail = request.guardrail.clone();
+        if let Some(verdict) = self.check(guardrail.as_ref(), GuardrailSource::Input, input_texts(&request)).await?
+            && verdict.intervened
+        {
+            return Ok(Completion::Typed(blocked(&request.model, &verdict)));
+        }
+        let completion = self.inner.chat(request, model).await?;
+        if guardrail.is_none() {
+            return Ok(completion);
+        }
+        let mut response = completion.into_typed()?;
+        let text = response.choices.first().and_then(|c| c.message.content.clone()).unwrap_or_default();
+        if let Some(verdict) = self.check(guardrail.as_ref(), GuardrailSource::Output, vec![text]).await?
+            && verdict.intervened
+        {
+            for choice in &mut response.choices {
+                choice.message.content.clone_from(&verdict.output);
+                choice.message.tool_calls = None;
+                choice.finish_reason = Some(FinishReason::ContentFilter);
+            }
+            response.extra.insert(ANSWER_FIELD.to_owned(), outcome(&verdict));
+        }
+        Ok(Completion::Typed(response))
+    }
+
+    async fn chat_stream(&self, request: ChatCompletionRequest, model: &str) -> Result<ItemStream, Error> {
+        let texts = input_texts(&request);
+        if let Some(verdict) = self.check(request.guardrail.as_ref(), GuardrailSource::Input, texts).await?
+            && verdict.intervened
+        {
+            let meta = ResponseMeta::new(request.model.clone(), now());
+            let mut finish = meta.chunk(Delta::default(), Some(FinishReason::ContentFilter));
+            finish.extra.insert(ANSWER_FIELD.to_owned(), outcome(&verdict));
+            let chunks = vec![
+                meta.chunk(Delta::role_start(), None),
+                meta.chunk(Delta::text(verdict.output.clone().unwrap_or_default()), None),
+                finish,
+                meta.usage_chunk(Usage::default()),
+            ];
+            return Ok(Box::pin(futures::stream::iter(chunks.into_iter().map(|c| Ok(StreamItem::Chunk(c))))));
+        }
+        self.inner.chat_stream(request, model).await
+    }
+
+    async fn list_models(&self) -> Result<Vec<ModelInfo>, Error> {
+        self.inner.list_models().await
+    }
+
+    fn messages(&self) -> Option<&dyn MessagesAdapter> {
+        self.inner.messages()
+    }
+
+    fn embeddings(&self) -> Option<&dyn EmbeddingsAdapter> {
+        self.inner.embeddings()
+    }
+
+    fn bedrock_runtime(&self) -> Option<&dyn RuntimeAdapter> {
+        self.inner.bedrock_runtime()
+    }
+
+    fn responses(&self) -> Option<&dyn ResponsesAdapter> {
+        self.inner.responses()
+    }
+}
