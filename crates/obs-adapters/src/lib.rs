@@ -19,6 +19,7 @@ pub mod openai;
 mod responses;
 mod runtime;
 pub mod sse;
+pub mod team;
 mod timeouts;
 
 use std::pin::Pin;

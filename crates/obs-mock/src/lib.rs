@@ -39,4 +39,4 @@ pub use config::{REJECTED_ACCESS_KEY_ID, REJECTED_BEDROCK_API_KEY};
 pub use recorder::{RecordedRequest, Recorder, StreamOutcome};
 pub use scenario::Scenario;
 pub use server::{MockHandle, spawn, spawn_on};
-pub use sts::ASSUMED_ACCESS_KEY_ID;
+pub use sts::{ASSUMED_ACCESS_KEY_ID, session_token};

@@ -222,6 +222,8 @@ impl State {
             }
             (&Method::GET, other, _) if other.starts_with("/inference-profiles/") => bedrock_rejection()
                 .unwrap_or_else(|| control_plane::inference_profile(&other["/inference-profiles/".len()..])),
+            // AssumeRoleWithWebIdentity is unsigned (the token is the proof); every other STS action is signed.
+            (&Method::POST, "/", _) if crate::sts::is_unsigned_action(&body) => crate::sts::handle(&body),
             (&Method::POST, "/", _) => bedrock_rejection().unwrap_or_else(|| crate::sts::handle(&body)),
             (&Method::POST, other, _) if other.starts_with("/guardrail/") && other.ends_with("/apply") => {
                 bedrock_rejection().unwrap_or_else(|| bedrock::apply_guardrail(other, &body))

@@ -159,7 +159,9 @@ async fn run(app: &Arc<App>, request: Request<Incoming>, log: &mut RequestLog) -
     log.model = Some(model_id.clone());
     crate::admission::permit_model(app, log).await?;
     let headers = |name: &str| parts.headers.get(name).and_then(|v| v.to_str().ok());
-    let plan = app.gateway.plan_runtime(&model_id, &RequestContext { headers: Some(&headers) })?;
+    // Its own handle on the team: `headers` (which the context's lifetime follows) is read again below.
+    let team = log.team().cloned();
+    let plan = app.gateway.plan_runtime(&model_id, &RequestContext { headers: Some(&headers), team: team.as_ref() })?;
     log.provider = plan.provider().cloned();
     crate::group_limits::admit(app, log, plan.group()).await?;
     log.overhead += started.elapsed();

@@ -112,7 +112,7 @@ async fn run(app: &Arc<App>, request: Request<Incoming>, log: &mut RequestLog) -
     crate::admission::permit_model(app, log).await?;
     // Routed once: the plan names every target in order; nothing below routes again.
     let headers = |name: &str| parts.headers.get(name).and_then(|v| v.to_str().ok());
-    let plan = app.gateway.plan(&chat, &RequestContext { headers: Some(&headers) })?;
+    let plan = app.gateway.plan(&chat, &RequestContext { headers: Some(&headers), team: log.team() })?;
     log.provider = plan.provider().cloned();
     crate::group_limits::admit(app, log, plan.group()).await?;
     log.overhead += started.elapsed();

@@ -77,7 +77,8 @@ async fn run(app: &Arc<App>, request: Request<Incoming>, log: &mut RequestLog) -
     log.model = Some(embeddings.model.clone());
     crate::admission::permit_model(app, log).await?;
     let headers = |name: &str| parts.headers.get(name).and_then(|v| v.to_str().ok());
-    let plan = app.gateway.plan_embeddings(&embeddings, &RequestContext { headers: Some(&headers) })?;
+    let plan =
+        app.gateway.plan_embeddings(&embeddings, &RequestContext { headers: Some(&headers), team: log.team() })?;
     log.provider = plan.provider().cloned();
     crate::group_limits::admit(app, log, plan.group()).await?;
     log.overhead += started.elapsed();

@@ -20,6 +20,8 @@ pub(crate) struct ManagedKey {
     pub(crate) models: Option<Vec<String>>,
     /// Counters that outlive snapshots (a reload must not reset a key's minute or free its parallel slots).
     pub(crate) counters: Arc<Counters>,
+    /// `row.team`, shared: every request of the key carries it to the providers (team sessions).
+    pub(crate) team: Option<Arc<str>>,
 }
 
 /// A key's in-process limit counters.
@@ -175,7 +177,8 @@ impl KeyRing {
                 }),
                 None => Arc::new(Counters::new(row.max_parallel)),
             };
-            by_digest.insert(digest, Arc::new(ManagedKey { row, models, counters }));
+            let team = row.team.as_deref().map(Arc::from);
+            by_digest.insert(digest, Arc::new(ManagedKey { row, models, counters, team }));
         }
         tracing::debug!(generation, keys = by_digest.len(), "managed keys loaded");
         self.snapshot.store(Arc::new(Snapshot { generation, by_digest }));

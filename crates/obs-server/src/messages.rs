@@ -125,7 +125,8 @@ async fn run(app: &Arc<App>, request: Request<Incoming>, log: &mut RequestLog, r
     log.model = Some(messages.model.clone());
     crate::admission::permit_model(app, log).await?;
     let headers = |name: &str| parts.headers.get(name).and_then(|v| v.to_str().ok());
-    let plan = app.gateway.plan_messages(&messages, &RequestContext { headers: Some(&headers) }).await?;
+    let plan =
+        app.gateway.plan_messages(&messages, &RequestContext { headers: Some(&headers), team: log.team() }).await?;
     log.provider = plan.provider().cloned();
     crate::group_limits::admit(app, log, plan.group()).await?;
     log.overhead += started.elapsed();

@@ -124,6 +124,14 @@ impl RequestLog {
         }
     }
 
+    /// The team of the managed key the request came with.
+    pub(crate) fn team(&self) -> Option<&Arc<str>> {
+        match &self.caller {
+            crate::auth::Caller::Managed(key) => key.team.as_ref(),
+            _ => None,
+        }
+    }
+
     /// The record of this request (docs/reference/keys.md §8).
     fn usage_row(&self, duration: Duration) -> obs_store::UsageRow {
         use crate::auth::Caller;

@@ -106,7 +106,7 @@ async fn run(app: &Arc<App>, request: Request<Incoming>, log: &mut RequestLog) -
     log.model = Some(head.model.clone());
     crate::admission::permit_model(app, log).await?;
     let headers = |name: &str| parts.headers.get(name).and_then(|v| v.to_str().ok());
-    let context = RequestContext { headers: Some(&headers) };
+    let context = RequestContext { headers: Some(&headers), team: log.team() };
     let plan = app.gateway.routing().plan(&head.model, || head.user.as_deref(), &context)?;
     log.provider = plan.provider().cloned();
     crate::group_limits::admit(app, log, plan.group()).await?;

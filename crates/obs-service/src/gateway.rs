@@ -102,12 +102,13 @@ impl Gateway {
     /// have. The last attempt gets the request itself, earlier ones a clone — a shallow one: the messages, which
     /// hold nearly all of a large request's bytes, are shared, not copied.
     pub(crate) async fn run<C: Call>(&self, plan: Plan, request: C::Request, call: C) -> Result<C::Output, Error> {
-        let total = plan.candidates.len();
+        let Plan { candidates, team, .. } = plan;
+        let total = candidates.len();
         let mut request = Some(request);
         let mut throttled = 0;
         let mut retries_before = 0;
         let mut shortest_retry_after: Option<f64> = None;
-        for (index, candidate) in plan.candidates.into_iter().enumerate() {
+        for (index, candidate) in candidates.into_iter().enumerate() {
             let final_candidate = index + 1 == total;
             let in_flight = candidate.begin();
             let mut retry = 0;
@@ -121,7 +122,8 @@ impl Gateway {
                 let Some(attempt) = attempt else {
                     break Err(Error::new(ErrorCode::InternalError, "Internal server error"));
                 };
-                match call.call(&*adapter, attempt, candidate.model()).await {
+                let attempted = call.call(&*adapter, attempt, candidate.model());
+                match obs_adapters::team::on_behalf_of(team.as_ref(), attempted).await {
                     Ok(output) => break Ok(output),
                     Err(error) => match self.retry.delay(retry, &error) {
                         Some(wait) if !last_attempt => {

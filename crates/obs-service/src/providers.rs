@@ -179,6 +179,7 @@ impl ProviderSlot {
             ));
         };
         let (sdk_config, source) = credentials::bedrock_sdk_config(provider, region.clone()).await;
+        let team_credentials = credentials::team_credentials(&provider.aws, &region).await;
         tracing::info!(provider = %self.name, region = %region, credentials = source.label(), "bedrock provider ready");
         let section = &provider.bedrock;
         let settings = BedrockSettings {
@@ -188,6 +189,7 @@ impl ProviderSlot {
             structured_output: section.structured_output,
             guardrail: section.guardrail.clone(),
             cache_auto: section.cache.auto,
+            team_credentials,
             api_key: section.api_key.clone(),
             timeouts: self.timeouts.durations(),
             control_endpoint_url: section.control_endpoint_url.clone(),

@@ -1,3 +1,5 @@
+use std::sync::Arc;
+
 use async_trait::async_trait;
 use obs_adapters::{Completion, ItemStream};
 use obs_models::Error;
@@ -8,17 +10,20 @@ use crate::routing::{Plan, Served};
 /// Looks up a request header by lower-case name.
 pub type HeaderLookup<'a> = dyn Fn(&str) -> Option<&'a str> + Sync + 'a;
 
-/// What routing may read of a request besides its body: its headers, for group affinity (`header:<name>`). The
+/// What a plan may read of a request besides its body: its headers, for group affinity (`header:<name>`), and the
+/// caller's team, which the plan carries to the providers with team sessions (docs/reference/keys.md §9). The
 /// body's `user` field is read from the request itself.
 #[derive(Clone, Copy, Default)]
 pub struct RequestContext<'a> {
     /// Looks up a request header by lower-case name.
     pub headers: Option<&'a HeaderLookup<'a>>,
+    /// The team of the key the request came with.
+    pub team: Option<&'a Arc<str>>,
 }
 
 impl std::fmt::Debug for RequestContext<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RequestContext").field("headers", &self.headers.is_some()).finish()
+        f.debug_struct("RequestContext").field("headers", &self.headers.is_some()).field("team", &self.team).finish()
     }
 }
 

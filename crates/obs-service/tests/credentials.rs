@@ -1,5 +1,6 @@
 //! AWS credential precedence (orig C50, C51): static beats profile; an assumed role carries RoleArn, ExternalId,
-//! RoleSessionName and DurationSeconds, and the Bedrock call is signed with the role's temporary credentials.
+//! RoleSessionName and DurationSeconds, and the Bedrock call is signed with the role's temporary credentials; a
+//! web-identity token is exchanged at the configured STS endpoint, for the provider and for each team.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
@@ -63,8 +64,46 @@ async fn c51_assume_role_with_external_id_and_duration() {
         bedrock.header("authorization").unwrap().contains(&format!("Credential={ASSUMED_ACCESS_KEY_ID}/")),
         "Bedrock is signed with the role's temporary credentials"
     );
-    assert_eq!(bedrock.header("x-amz-security-token"), Some("mock-session-token"));
+    assert_eq!(bedrock.header("x-amz-security-token"), Some("mock-session-token-obs-session"));
     // Cached: a second call does not assume the role again.
     gateway.chat_completion(request("anthropic.claude-v2", false)).await.unwrap();
     assert_eq!(mock.recorder().requests().iter().filter(|r| r.path == "/").count(), 1);
+}
+
+#[tokio::test]
+async fn a_teams_session_with_a_web_identity_token_names_the_team_and_carries_no_tags() {
+    let mock = spawn(MockConfig::default()).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let token_file = dir.path().join("token");
+    std::fs::write(&token_file, "eyJ.web-identity.token").unwrap();
+    let mut aws = obs_service::config::AwsSection {
+        role_arn: Some("arn:aws:iam::123456789012:role/obs-irsa".to_owned()),
+        web_identity_token_file: Some(token_file.display().to_string()),
+        sts_endpoint_url: Some(mock.base_url()),
+        team_sessions: true,
+        ..Default::default()
+    };
+    let region = aws_types::region::Region::new("us-east-1");
+    let teams = obs_service::credentials::team_credentials(&aws, &region).await.unwrap();
+    let credentials = (teams.0)("payments").provide_credentials().await.unwrap();
+    assert_eq!(credentials.session_token(), Some(obs_mock::session_token("obs-session-payments").as_str()));
+    let sts = mock.recorder().last().unwrap();
+    let form = String::from_utf8(sts.body.to_vec()).unwrap();
+    assert!(form.contains("Action=AssumeRoleWithWebIdentity"), "{form}");
+    assert!(form.contains("RoleSessionName=obs-session-payments"), "{form}");
+    assert!(form.contains("WebIdentityToken=eyJ.web-identity.token"), "{form}");
+    assert!(!form.contains("Tags.member"), "{form}");
+
+    assert_eq!(sts.header("authorization"), None, "AssumeRoleWithWebIdentity is unsigned");
+
+    // The provider's own session: the same exchange at the same (configured) STS endpoint, as `role_session_name`.
+    let (own, source) = provider(&aws, &region).await;
+    assert_eq!(source, CredentialSource::WebIdentity);
+    let credentials = own.provide_credentials().await.unwrap();
+    assert_eq!(credentials.session_token(), Some(obs_mock::session_token("obs-session").as_str()));
+    assert!(credentials.expiry().is_some(), "the SDK refreshes it before it expires");
+
+    // Off, there are no team credentials at all.
+    aws.team_sessions = false;
+    assert!(obs_service::credentials::team_credentials(&aws, &region).await.is_none());
 }

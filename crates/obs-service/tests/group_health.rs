@@ -146,7 +146,7 @@ async fn run(gateway: &Gateway, key: Option<&str>, by_header: bool) -> (String, 
     let lookup = move |name: &str| if name == "x-session" { key } else { None };
     let (request, context) = match key {
         Some(key) if !by_header => (request_from("g", key), RequestContext::default()),
-        _ => (request("g", false), RequestContext { headers: Some(&lookup) }),
+        _ => (request("g", false), RequestContext { headers: Some(&lookup), ..RequestContext::default() }),
     };
     let plan = gateway.plan(&request, &context).unwrap();
     let answer = gateway.complete(plan, request).await.unwrap();

@@ -241,7 +241,25 @@ fn every_provider_and_group_mistake_names_its_key() {
             format!("{BR}[providers.br.aws]\naccess_key = \"AKID\"\n"),
             Parse,
             "config file",
-            "providers.br.aws: unknown field `access_key`, expected one of `access_key_id`, `secret_access_key`, `session_token`, `profile`, `role_arn`, `external_id`, `role_session_name`, `role_session_duration`, `web_identity_token_file`, `sts_endpoint_url` (line 4)",
+            "providers.br.aws: unknown field `access_key`, expected one of `access_key_id`, `secret_access_key`, `session_token`, `profile`, `role_arn`, `external_id`, `role_session_name`, `role_session_duration`, `web_identity_token_file`, `sts_endpoint_url`, `team_sessions`, `team_tag_key` (line 4)",
+        ),
+        (
+            format!("{BR}[providers.br.aws]\nteam_sessions = true\n"),
+            Validate,
+            "providers.br.aws.team_sessions",
+            "needs a role to assume (role_arn): a team is passed to AWS in the session of an assumed role",
+        ),
+        (
+            format!("{BR}api_key = \"bedrock-key\"\n[providers.br.aws]\nrole_arn = \"arn:aws:iam::1:role/r\"\nteam_sessions = true\n"),
+            Validate,
+            "providers.br.aws.team_sessions",
+            "cannot be used with a Bedrock API key, which replaces AWS credentials",
+        ),
+        (
+            format!("{BR}[providers.br.aws]\nrole_arn = \"arn:aws:iam::1:role/r\"\nteam_sessions = true\nteam_tag_key = \"team#1\"\n"),
+            Validate,
+            "providers.br.aws.team_tag_key",
+            "must be 1 to 128 letters, digits, spaces or _ . : / = + - @ (an STS session tag key)",
         ),
         (
             format!("{BR}[providers.br.aws]\naccess_key_id = \"AKID\"\n"),

@@ -67,7 +67,7 @@ impl EmbeddingsAdapter for BedrockAdapter {
 
 async fn invoke(shared: &Shared, model: &str, body: Vec<u8>) -> Result<Blob, Error> {
     let call = shared
-        .client
+        .client()
         .invoke_model()
         .model_id(model)
         .content_type("application/json")

@@ -51,7 +51,7 @@ impl MessagesAdapter for BedrockAdapter {
         // CountTokens takes the foundation model, not an inference profile.
         let call = self
             .shared
-            .client
+            .client()
             .count_tokens()
             .model_id(catalog::foundation_id(model))
             .input(CountTokensInput::InvokeModel(input))

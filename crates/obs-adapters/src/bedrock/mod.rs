@@ -20,6 +20,7 @@ pub mod profiles;
 mod runtime;
 mod strategy;
 pub mod structured;
+mod team_clients;
 mod thinking_cache;
 mod tiers;
 
@@ -37,6 +38,7 @@ use obs_models::openai::{ChatCompletionRequest, ModelInfo};
 pub use images::ImageFetchSettings;
 
 pub use catalog::{BedrockFamily, ClaudeApi};
+pub use team_clients::{MAX_TEAM_CLIENTS, TeamCredentials};
 
 use crate::{ChatAdapter, Completion, Error, ItemStream, Timeouts};
 
@@ -63,6 +65,9 @@ pub struct BedrockSettings {
     pub images: ImageFetchSettings,
     /// `cache.auto`: cache breakpoints after the tools and the system prompt ([`cache_auto`]).
     pub cache_auto: bool,
+    /// `aws.team_sessions`: the credentials a team's requests use ([`crate::team`]); `None`: the provider's for
+    /// every request.
+    pub team_credentials: Option<TeamCredentials>,
 }
 
 impl Default for BedrockSettings {
@@ -78,12 +83,15 @@ impl Default for BedrockSettings {
             control_endpoint_url: None,
             images: ImageFetchSettings::default(),
             cache_auto: false,
+            team_credentials: None,
         }
     }
 }
 
 pub(crate) struct Shared {
-    pub(crate) client: aws_sdk_bedrockruntime::Client,
+    /// The provider's client; [`Shared::client`] chooses between it and a team's.
+    base_client: aws_sdk_bedrockruntime::Client,
+    team_clients: Option<team_clients::TeamClients>,
     pub(crate) settings: BedrockSettings,
     sdk_config: aws_types::SdkConfig,
     /// Claude's tool-turn thinking, for clients that send the turn back without it.
@@ -93,6 +101,15 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
+    /// The client a runtime call is sent with: the team's, inside [`crate::team::on_behalf_of`] on a provider
+    /// with team sessions; the provider's otherwise.
+    pub(crate) fn client(&self) -> aws_sdk_bedrockruntime::Client {
+        match (&self.team_clients, crate::team::current()) {
+            (Some(teams), Some(team)) => teams.client(&self.base_client, &team),
+            _ => self.base_client.clone(),
+        }
+    }
+
     /// Awaits an SDK call under the first-byte limit. The call comes boxed: an SDK call's future is tens of
     /// kilobytes, and inline it would make the strategy's, the adapter's and the gateway's futures as large — each
     /// copied whole when `async_trait` boxes it, on every request.
@@ -140,7 +157,9 @@ impl BedrockAdapter {
         let client = aws_sdk_bedrockruntime::Client::from_conf(config);
         let thinking = Arc::new(thinking_cache::ThinkingCache::default());
         let profiles = profiles::Profiles::default();
-        let shared = Shared { client, settings, sdk_config: sdk_config.clone(), thinking, profiles };
+        let team_clients = settings.team_credentials.clone().map(team_clients::TeamClients::new);
+        let shared =
+            Shared { base_client: client, team_clients, settings, sdk_config: sdk_config.clone(), thinking, profiles };
         BedrockAdapter { shared: Arc::new(shared) }
     }
 }

@@ -47,7 +47,7 @@ impl RuntimeAdapter for BedrockAdapter {
         model: &str,
         options: RuntimeOptions<'_>,
     ) -> Result<RuntimeReply, Error> {
-        let client = &self.shared.client;
+        let client = self.shared.client();
         let guardrail = options.guardrail.or(self.shared.settings.guardrail.as_ref());
         let body =
             if operation == RuntimeCall::Converse { guardrails::into_converse_body(body, guardrail) } else { body };
@@ -93,7 +93,7 @@ impl RuntimeAdapter for BedrockAdapter {
         model: &str,
         options: RuntimeOptions<'_>,
     ) -> Result<RuntimeFrameStream, Error> {
-        let client = &self.shared.client;
+        let client = self.shared.client();
         let guardrail = options.guardrail.or(self.shared.settings.guardrail.as_ref());
         let body = if operation == RuntimeStream::ConverseStream {
             guardrails::into_converse_body(body, guardrail)

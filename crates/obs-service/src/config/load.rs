@@ -319,6 +319,26 @@ fn validate_bedrock(key: &str, aws_key: &str, bedrock: &BedrockSection, aws: &Aw
     if aws.role_session_name.trim().is_empty() {
         return Err(ConfigError::new(format!("{aws_key}.role_session_name"), "must not be empty"));
     }
+    if aws.team_sessions {
+        if aws.role_arn.is_none() {
+            return Err(ConfigError::new(
+                format!("{aws_key}.team_sessions"),
+                "needs a role to assume (role_arn): a team is passed to AWS in the session of an assumed role",
+            ));
+        }
+        if bedrock.api_key.is_some() {
+            return Err(ConfigError::new(
+                format!("{aws_key}.team_sessions"),
+                "cannot be used with a Bedrock API key, which replaces AWS credentials",
+            ));
+        }
+        if !crate::credentials::is_tag_key(&aws.team_tag_key) {
+            return Err(ConfigError::new(
+                format!("{aws_key}.team_tag_key"),
+                "must be 1 to 128 letters, digits, spaces or _ . : / = + - @ (an STS session tag key)",
+            ));
+        }
+    }
     validate_models(key, &bedrock.models)?;
     match &bedrock.timeouts {
         Some(timeouts) => validate_timeouts(&format!("{key}.timeouts"), timeouts),

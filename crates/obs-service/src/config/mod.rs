@@ -349,6 +349,11 @@ pub struct AwsSection {
     pub web_identity_token_file: Option<String>,
     /// STS endpoint override (`AWS_ENDPOINT_URL_STS`), for private endpoints and tests.
     pub sts_endpoint_url: Option<String>,
+    /// A managed key's team is passed to AWS: the role is assumed for each team with the team in the session name
+    /// and (with `AssumeRole`) a session tag (docs/reference/keys.md §9). Needs `role_arn`.
+    pub team_sessions: bool,
+    /// The session tag's key (default `team`).
+    pub team_tag_key: String,
 }
 
 impl Default for AwsSection {
@@ -364,6 +369,8 @@ impl Default for AwsSection {
             role_session_duration: 3600,
             web_identity_token_file: None,
             sts_endpoint_url: None,
+            team_sessions: false,
+            team_tag_key: "team".to_owned(),
         }
     }
 }

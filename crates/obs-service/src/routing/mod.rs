@@ -93,7 +93,8 @@ impl RoutingTable {
             };
             let candidates = group.order(key, Instant::now()).into_iter().map(Candidate::Member).collect();
             let guardrail = group.guardrail.clone();
-            return Ok(Plan { rule: *rule, group: Some(group.name.clone()), candidates, guardrail });
+            let team = context.team.cloned();
+            return Ok(Plan { rule: *rule, group: Some(group.name.clone()), candidates, guardrail, team });
         }
         let (provider, upstream, rule) = self.direct(model)?;
         match wanted {
@@ -104,6 +105,7 @@ impl RoutingTable {
             rule,
             group: None,
             guardrail: None,
+            team: context.team.cloned(),
             candidates: vec![Candidate::Direct { provider: provider.clone(), model: upstream.to_owned() }],
         })
     }
@@ -127,6 +129,7 @@ impl RoutingTable {
                 rule: RouteRule::AnthropicName,
                 group: None,
                 guardrail: None,
+                team: context.team.cloned(),
                 candidates: vec![Candidate::Direct { provider: self.bedrock.clone(), model: id }],
             });
         }

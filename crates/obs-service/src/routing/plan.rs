@@ -155,6 +155,8 @@ pub struct Plan {
     pub(crate) candidates: Vec<Candidate>,
     /// The group's guardrail, for requests that name none of their own.
     pub(crate) guardrail: Option<obs_models::guardrail::Guardrail>,
+    /// The caller's team ([`crate::RequestContext::team`]): the calls are made on its behalf.
+    pub(crate) team: Option<Arc<str>>,
 }
 
 impl Plan {

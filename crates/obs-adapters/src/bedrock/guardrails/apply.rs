@@ -36,7 +36,7 @@ impl GuardrailChecker for BedrockAdapter {
         };
         let call = self
             .shared
-            .client
+            .client()
             .apply_guardrail()
             .guardrail_identifier(&guardrail.id)
             .guardrail_version(&guardrail.version)

@@ -56,7 +56,7 @@ pub(crate) async fn chat(
     reasoning::restore(&mut chat, target, &shared.thinking);
     let parts = parts(shared, &chat, target, structured.as_ref()).await?;
     let guardrail = guardrails::converse(guardrails::of(&chat, &shared.settings));
-    let call = with_parts!(shared.client.converse(), target, parts).set_guardrail_config(guardrail).send();
+    let call = with_parts!(shared.client().converse(), target, parts).set_guardrail_config(guardrail).send();
     let output = shared.first_byte(Box::pin(call)).await?.map_err(|e| errors::from_sdk(&e))?;
     let served_tier = output.service_tier().map(|tier| tier.r#type().clone());
     let outcome = guardrails::converse_outcome(&output.stop_reason, output.trace.as_ref());
@@ -78,7 +78,7 @@ pub(crate) async fn chat_stream(
     let parts = parts(shared, &chat, target, structured.as_ref()).await?;
     let guardrail = guardrails::converse_stream(guardrails::of(&chat, &shared.settings));
     let guarded = guardrail.is_some();
-    let call = with_parts!(shared.client.converse_stream(), target, parts).set_guardrail_config(guardrail).send();
+    let call = with_parts!(shared.client().converse_stream(), target, parts).set_guardrail_config(guardrail).send();
     let output = shared.first_byte(Box::pin(call)).await?.map_err(|e| errors::from_sdk(&e))?;
     let decoder = ConverseWatch::new(ConverseStreamDecoder::new(ResponseMeta::new(chat.model, unix_now())));
     let items = guardrails::stream::when_guarded(guarded, drive(output.stream, decoder, shared.settings.timeouts.idle));

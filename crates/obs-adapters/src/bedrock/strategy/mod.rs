@@ -22,7 +22,7 @@ pub(crate) async fn invoke_with(
     body: Vec<u8>,
     options: &CallOptions,
 ) -> Result<(Blob, Option<ServiceTierType>), Error> {
-    let call = guardrails::invoke_guardrail!(shared.client.invoke_model(), options.guardrail.as_ref())
+    let call = guardrails::invoke_guardrail!(shared.client().invoke_model(), options.guardrail.as_ref())
         .model_id(target.model_id)
         .content_type("application/json")
         .accept("application/json")
@@ -42,7 +42,7 @@ pub(crate) async fn invoke_stream_with(
     options: &CallOptions,
 ) -> Result<EventReceiver<ResponseStream, ResponseStreamError>, Error> {
     let call =
-        guardrails::invoke_guardrail!(shared.client.invoke_model_with_response_stream(), options.guardrail.as_ref())
+        guardrails::invoke_guardrail!(shared.client().invoke_model_with_response_stream(), options.guardrail.as_ref())
             .model_id(target.model_id)
             .content_type("application/json")
             .accept("application/json")

@@ -11,12 +11,14 @@
 //! assumed a second time from itself. Everything is an aws-config provider: resolved lazily on the first Bedrock
 //! call, cached and refreshed by the SDK; nothing is sent at start-up.
 
+mod team;
+mod web_identity;
+
 use std::time::Duration;
 
 use aws_config::meta::region::ProvideRegion;
 use aws_config::provider_config::ProviderConfig;
 use aws_config::sts::AssumeRoleProvider;
-use aws_config::web_identity_token::{StaticConfiguration, WebIdentityTokenCredentialsProvider};
 use aws_credential_types::Credentials;
 use aws_credential_types::provider::SharedCredentialsProvider;
 use aws_smithy_async::rt::sleep::TokioSleep;
@@ -26,6 +28,8 @@ use aws_types::sdk_config::SdkConfig;
 use secrecy::ExposeSecret;
 
 use crate::config::{AwsSection, BedrockProvider};
+
+pub use team::{is_tag_key, session_name, tag_value, team_credentials};
 
 /// Which rule of the precedence supplied the credentials.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -85,54 +89,20 @@ fn base_sdk_config(region: &Region) -> aws_types::sdk_config::Builder {
 
 /// The credentials provider, by the precedence above.
 pub async fn provider(aws: &AwsSection, region: &Region) -> (SharedCredentialsProvider, CredentialSource) {
-    let provider_config = ProviderConfig::default().with_region(Some(region.clone()));
-    let with_role = |base: SharedCredentialsProvider| async move {
-        match &aws.role_arn {
-            Some(role) => Some(SharedCredentialsProvider::new(assume_role(aws, role, region, base).await)),
-            None => None,
-        }
+    let (plain, with_role) = if aws.access_key_id.is_some() && aws.secret_access_key.is_some() {
+        (CredentialSource::Static, CredentialSource::StaticWithRole)
+    } else if aws.profile.is_some() {
+        (CredentialSource::Profile, CredentialSource::ProfileWithRole)
+    } else if let (true, Some(role)) = (uses_web_identity(aws), &aws.role_arn) {
+        let session = web_identity_session(aws, role, region, aws.role_session_name.clone());
+        return (SharedCredentialsProvider::new(session), CredentialSource::WebIdentity);
+    } else {
+        (CredentialSource::DefaultChain, CredentialSource::RoleFromDefaultChain)
     };
-    if let (Some(id), Some(secret)) = (&aws.access_key_id, &aws.secret_access_key) {
-        let token = aws.session_token.as_ref().map(|t| t.expose_secret().to_owned());
-        let base =
-            SharedCredentialsProvider::new(Credentials::new(id, secret.expose_secret(), token, None, "obs-static"));
-        return match with_role(base.clone()).await {
-            Some(role) => (role, CredentialSource::StaticWithRole),
-            None => (base, CredentialSource::Static),
-        };
-    }
-    if let Some(profile) = &aws.profile {
-        let base = SharedCredentialsProvider::new(
-            aws_config::profile::ProfileFileCredentialsProvider::builder()
-                .configure(&provider_config)
-                .profile_name(profile)
-                .build(),
-        );
-        return match with_role(base.clone()).await {
-            Some(role) => (role, CredentialSource::ProfileWithRole),
-            None => (base, CredentialSource::Profile),
-        };
-    }
-    if let (Some(file), Some(role)) = (&aws.web_identity_token_file, &aws.role_arn) {
-        let provider = WebIdentityTokenCredentialsProvider::builder()
-            .configure(&provider_config)
-            .static_configuration(StaticConfiguration {
-                web_identity_token_file: file.into(),
-                role_arn: role.clone(),
-                session_name: aws.role_session_name.clone(),
-            })
-            .build();
-        return (SharedCredentialsProvider::new(provider), CredentialSource::WebIdentity);
-    }
-    let default_chain = SharedCredentialsProvider::new(
-        aws_config::default_provider::credentials::DefaultCredentialsChain::builder()
-            .configure(provider_config)
-            .build()
-            .await,
-    );
-    match with_role(default_chain.clone()).await {
-        Some(role) => (role, CredentialSource::RoleFromDefaultChain),
-        None => (default_chain, CredentialSource::DefaultChain),
+    let base = base_provider(aws, region).await;
+    match &aws.role_arn {
+        Some(role) => (SharedCredentialsProvider::new(assume_role(aws, role, region, base).await), with_role),
+        None => (base, plain),
     }
 }
 
@@ -142,16 +112,31 @@ async fn assume_role(
     region: &Region,
     base: SharedCredentialsProvider,
 ) -> AssumeRoleProvider {
+    assume_role_as(aws, role, region, base, &aws.role_session_name, None).await
+}
+
+/// `AssumeRole` of `role` on top of `base`, as session `session_name`, with a session tag when given.
+pub(crate) async fn assume_role_as(
+    aws: &AwsSection,
+    role: &str,
+    region: &Region,
+    base: SharedCredentialsProvider,
+    session_name: &str,
+    tag: Option<(String, String)>,
+) -> AssumeRoleProvider {
     let mut sts = base_sdk_config(region);
     if let Some(endpoint) = &aws.sts_endpoint_url {
         sts = sts.endpoint_url(endpoint);
     }
     let mut builder = AssumeRoleProvider::builder(role)
-        .session_name(&aws.role_session_name)
+        .session_name(session_name)
         .session_length(Duration::from_secs(u64::from(aws.role_session_duration)))
         .configure(&sts.build());
     if let Some(external_id) = &aws.external_id {
         builder = builder.external_id(external_id);
+    }
+    if let Some(tag) = tag {
+        builder = builder.tags([tag]);
     }
     builder.build_from_provider(base).await
 }
@@ -164,4 +149,56 @@ pub async fn bedrock_sdk_config(bedrock: &BedrockProvider, region: Region) -> (S
         builder = builder.endpoint_url(endpoint);
     }
     (builder.build(), source)
+}
+
+/// The credentials the provider's role is assumed on top of: static keys, else the profile, else the default chain
+/// (rules 1, 2 and 3 of the precedence).
+pub(crate) async fn base_provider(aws: &AwsSection, region: &Region) -> SharedCredentialsProvider {
+    if let (Some(id), Some(secret)) = (&aws.access_key_id, &aws.secret_access_key) {
+        let token = aws.session_token.as_ref().map(|t| t.expose_secret().to_owned());
+        return SharedCredentialsProvider::new(Credentials::new(id, secret.expose_secret(), token, None, "obs-static"));
+    }
+    let provider_config = ProviderConfig::default().with_region(Some(region.clone()));
+    if let Some(profile) = &aws.profile {
+        return SharedCredentialsProvider::new(
+            aws_config::profile::ProfileFileCredentialsProvider::builder()
+                .configure(&provider_config)
+                .profile_name(profile)
+                .build(),
+        );
+    }
+    SharedCredentialsProvider::new(
+        aws_config::default_provider::credentials::DefaultCredentialsChain::builder()
+            .configure(provider_config)
+            .build()
+            .await,
+    )
+}
+
+/// Whether the web-identity rule (4) supplies the base credentials: a token file and no static keys or profile.
+fn uses_web_identity(aws: &AwsSection) -> bool {
+    !(aws.access_key_id.is_some() && aws.secret_access_key.is_some())
+        && aws.profile.is_none()
+        && aws.web_identity_token_file.is_some()
+}
+
+/// A session of `role` assumed with the web-identity token, through an STS client of obs's (unsigned, as
+/// `AssumeRoleWithWebIdentity` is; at `aws.sts_endpoint_url` when set).
+fn web_identity_session(
+    aws: &AwsSection,
+    role: &str,
+    region: &Region,
+    session_name: String,
+) -> web_identity::WebIdentitySession {
+    let mut sts = base_sdk_config(region);
+    if let Some(endpoint) = &aws.sts_endpoint_url {
+        sts = sts.endpoint_url(endpoint);
+    }
+    web_identity::WebIdentitySession {
+        sts: aws_sdk_sts::Client::new(&sts.build()),
+        token_file: aws.web_identity_token_file.clone().unwrap_or_default().into(),
+        role: role.to_owned(),
+        session_name,
+        duration_seconds: i32::try_from(aws.role_session_duration).unwrap_or(3600),
+    }
 }
