@@ -121,20 +121,7 @@ if [ "${KEYS:-}" = managed ]; then
   # 10,000 managed keys written straight into the store obs reads (a SQLite file); requests then carry key 5,000.
   # A Redis of its own for the shared-counter rows, when redis-server is installed.
   write_keys() {
-    python3 - "$work/keys.db" "$1" <<'PY'
-import hashlib, sqlite3, sys, time
-db, limits = sys.argv[1], sys.argv[2]
-rpm, parallel = (10**9, 10**6) if limits == "limits" else (None, None)
-tpm = 10**12 if limits == "limits" else None
-now = int(time.time())
-connection = sqlite3.connect(db, timeout=30)
-rows = [(f"key_bench{i:019d}", hashlib.sha256(f"obs-sk-bench-{i}".encode()).hexdigest(), f"{i:04d}"[-4:], f"bench {i}",
-         "bench", None, rpm, tpm, parallel, None, None, None, None, now, now, None) for i in range(10_000)]
-connection.execute("DELETE FROM obs_keys")
-connection.executemany("INSERT INTO obs_keys VALUES (" + ",".join("?" * 16) + ")", rows)
-connection.execute("UPDATE obs_key_generation SET generation = generation + 1 WHERE id = 1")
-connection.commit()
-PY
+    python3 scripts/write-bench-keys.py "$work/keys.db" "$1"
     sleep 3 # keys.refresh_seconds = 1, and valgrind's pace
   }
   admin_key=bench-admin

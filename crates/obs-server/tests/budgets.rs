@@ -2,7 +2,8 @@
 //! from the price table (a configured override here, so the figures are exact), a key refused with 429
 //! `insufficient_quota` once its period's spend reaches its budget — on the replica that spent it at once, on
 //! another within the refresh bound — served again when the budget is raised or removed, and the cost in
-//! `GET /obs/usage`.
+//! `GET /obs/usage`; a day, week or month budget counts only the records of its current period, from its first
+//! millisecond (records written straight into the store at the periods' edges).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
@@ -173,4 +174,78 @@ async fn the_bedrock_routes_refuse_a_spent_key_as_aws_does() {
         response.headers()["x-amzn-errortype"].to_str().unwrap().split(':').next(),
         Some("ServiceQuotaExceededException")
     );
+}
+
+/// The first second of the current UTC day, ISO week (from Monday) and calendar month.
+fn period_starts() -> [(&'static str, i64); 3] {
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+    let day = now.div_euclid(86_400);
+    // 1970-01-01 was a Thursday.
+    let monday = day - (day + 3).rem_euclid(7);
+    let first = std::process::Command::new("date").args(["-u", "+%Y-%m-01"]).output().unwrap();
+    let month = std::process::Command::new("date")
+        .args(["-u", "-d", String::from_utf8(first.stdout).unwrap().trim(), "+%s"])
+        .output()
+        .unwrap();
+    let month: i64 = String::from_utf8(month.stdout).unwrap().trim().parse().unwrap();
+    [("day", day * 86_400), ("week", monday * 86_400), ("month", month)]
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn spend_of_the_previous_period_does_not_count_and_the_current_periods_first_moment_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("obs.db").display());
+    let t = start(configure(url.clone())).await;
+    // The records of earlier requests, written into the store the gateway reads (as another replica would).
+    let store = obs_store::Store::open(&url).await.unwrap();
+    let record = |key_id: &str, at_ms: i64, cost_micro_usd: i64| obs_store::UsageRow {
+        at_ms,
+        request_id: format!("req-{at_ms}"),
+        key_id: key_id.to_owned(),
+        route: "chat_completions".to_owned(),
+        status: 200,
+        cost_micro_usd,
+        ..Default::default()
+    };
+    let mut keys = Vec::new();
+    for (period, start_s) in period_starts() {
+        let key = admin(
+            &t,
+            reqwest::Method::POST,
+            "/obs/keys",
+            Some(json!({"name": period, "budget_usd": 1.0, "budget_period": period})),
+        )
+        .await;
+        let id = key["id"].as_str().unwrap().to_owned();
+        // $5 spent in the last millisecond of the previous period.
+        store.insert_usage(&[record(&id, start_s * 1000 - 1, 5_000_000)]).await.unwrap();
+        keys.push((period, start_s, id, key["key"].as_str().unwrap().to_owned()));
+    }
+    tokio::time::sleep(Duration::from_millis(2500)).await; // two refreshes of one second
+    for (period, _, _, secret) in &keys {
+        assert_eq!(ask(&t, secret).await.0, 200, "a {period} budget starts afresh each {period}");
+    }
+
+    // The whole budget spent in the period's first millisecond: refused from the next refresh on.
+    for (_, start_s, id, _) in &keys {
+        store.insert_usage(&[record(id, start_s * 1000, 1_000_000)]).await.unwrap();
+    }
+    for (period, _, _, secret) in &keys {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let (status, body, _) = ask(&t, secret).await;
+            if status == 429 {
+                assert_eq!(body["error"]["code"], "insufficient_quota");
+                let message = body["error"]["message"].as_str().unwrap();
+                assert!(
+                    message.starts_with(&format!("This key's budget of $1.00 per {period} is spent ($1.")),
+                    "{message}"
+                );
+                break;
+            }
+            assert_eq!(status, 200, "{body}");
+            assert!(Instant::now() < deadline, "the {period} key was never refused");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
 }
