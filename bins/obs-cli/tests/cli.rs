@@ -288,7 +288,10 @@ async fn usage_prints_totals_by_model() {
         std::thread::sleep(std::time::Duration::from_millis(100));
     };
     let lines: Vec<Vec<&str>> = table.lines().map(|l| l.split_whitespace().collect()).collect();
-    assert_eq!(lines[0], ["MODEL", "REQUESTS", "ERRORS", "INPUT", "CACHE_READ", "CACHE_WRITE", "OUTPUT", "REASONING"]);
+    assert_eq!(
+        lines[0],
+        ["MODEL", "REQUESTS", "ERRORS", "INPUT", "CACHE_READ", "CACHE_WRITE", "OUTPUT", "REASONING", "COST_USD"]
+    );
     assert_eq!((lines[1][0], lines[1][1], lines[1][2]), ("gpt-4o", "2", "0"));
     assert!(lines[1][3].parse::<u64>().unwrap() > 0 && lines[1][6].parse::<u64>().unwrap() > 0, "{table}");
     let json: Value = serde_json::from_slice(
@@ -296,6 +299,10 @@ async fn usage_prints_totals_by_model() {
     )
     .unwrap();
     assert_eq!((json["group_by"].clone(), json["data"][0]["requests"].clone()), (Value::Null, json!(2)));
+    // gpt-4o is in the shipped price table: the cost column is the total's cost_usd, to the millionth.
+    let cost = json["data"][0]["cost_usd"].as_f64().unwrap();
+    assert!(cost > 0.0, "{json}");
+    assert_eq!(lines[1][8], format!("{cost:.6}"), "{table}");
     let output = cli.run(&["usage", "--server-url", &url, "--admin-key", ADMIN, "--group-by", "colour"], "");
     assert_eq!(
         text(&output.stderr).trim(),

@@ -196,11 +196,16 @@ pub fn usage(args: &UsageArgs, runtime: &tokio::runtime::Runtime, out: &mut dyn 
         .iter()
         .map(|row| {
             let group = row["group"].as_str().map_or_else(|| "-".to_owned(), str::to_owned);
-            std::iter::once(group).chain(columns.iter().map(|c| row[*c].to_string())).collect()
+            // Dollars to the millionth, the precision obs keeps costs in.
+            let cost = row["cost_usd"].as_f64().map_or_else(|| "-".to_owned(), |usd| format!("{usd:.6}"));
+            std::iter::once(group).chain(columns.iter().map(|c| row[*c].to_string())).chain([cost]).collect()
         })
         .collect();
     let header: Vec<String> = std::iter::once(first)
-        .chain(["REQUESTS", "ERRORS", "INPUT", "CACHE_READ", "CACHE_WRITE", "OUTPUT", "REASONING"].map(str::to_owned))
+        .chain(
+            ["REQUESTS", "ERRORS", "INPUT", "CACHE_READ", "CACHE_WRITE", "OUTPUT", "REASONING", "COST_USD"]
+                .map(str::to_owned),
+        )
         .collect();
     write_table(out, &header, &cells, 1)
 }
