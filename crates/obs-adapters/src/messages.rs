@@ -9,6 +9,7 @@ use async_trait::async_trait;
 use bytes::Bytes;
 use futures::Stream;
 use obs_models::anthropic::MessagesRequest;
+use obs_models::guardrail::Guardrail;
 
 use crate::Error;
 
@@ -28,15 +29,26 @@ pub type MessagesEventStream = Pin<Box<dyn Stream<Item = Result<MessagesEvent, E
 #[async_trait]
 pub trait MessagesAdapter: Send + Sync {
     /// Whether the upstream model `model` takes the Messages body natively; when not, the request is converted
-    /// and sent through [`crate::ChatAdapter`].
-    fn native(&self, model: &str) -> bool;
+    /// and sent through [`crate::ChatAdapter`]. Async: an application inference profile's model is looked up.
+    async fn native(&self, model: &str) -> bool;
 
-    /// One answer: the upstream's Anthropic message JSON (its id in the `msg_…` shape).
-    async fn messages(&self, request: &MessagesRequest, model: &str) -> Result<Bytes, Error>;
+    /// One answer: the upstream's Anthropic message JSON (its id in the `msg_…` shape). `guardrail` is the
+    /// request's (or its model group's), which wins over the provider's own.
+    async fn messages(
+        &self,
+        request: &MessagesRequest,
+        model: &str,
+        guardrail: Option<&Guardrail>,
+    ) -> Result<Bytes, Error>;
 
     /// A streamed answer, event for event. Resolves once the upstream accepted the request; errors after that
     /// arrive as items (an in-band `error` event among them).
-    async fn messages_stream(&self, request: &MessagesRequest, model: &str) -> Result<MessagesEventStream, Error>;
+    async fn messages_stream(
+        &self,
+        request: &MessagesRequest,
+        model: &str,
+        guardrail: Option<&Guardrail>,
+    ) -> Result<MessagesEventStream, Error>;
 
     /// The input tokens the request would take (`/v1/messages/count_tokens`).
     async fn count_tokens(&self, request: &MessagesRequest, model: &str) -> Result<u64, Error>;

@@ -132,7 +132,10 @@ async fn run(app: &Arc<App>, request: Request<Incoming>, log: &mut RequestLog, r
     log.overhead += started.elapsed();
 
     let stream = messages.stream;
-    let input = MessagesInput::new(messages);
+    // Bedrock's own guardrail headers, else the model group's guardrail (a provider's applies below both).
+    let header = |name: &str| parts.headers.get(name).and_then(|v| v.to_str().ok());
+    let guardrail = obs_convert::guardrail::from_headers(header)?.or_else(|| plan.guardrail().cloned());
+    let input = MessagesInput::new(messages, guardrail);
     let waited = Instant::now();
     if route == Route::CountTokens {
         let count = app.gateway.count_tokens(plan, input).await.map_err(|e| upstream_failed(app, e))?;

@@ -23,7 +23,9 @@ async fn gateway(mock: &MockHandle) -> TestServer {
          [providers.oa]\nkind = \"openai\"\napi_key = \"sk-test\"\nbase_url = \"{url}/v1\"\n\
          [models.guarded]\ntargets = [\"br/amazon.nova-pro-v1:0\"]\n\
          guardrail = {{ id = \"group1\", version = \"2\", trace = \"enabled\" }}\n\
-         [models.mixed]\ntargets = [\"oa/gpt-4o\"]\nguardrail = {{ id = \"group1\", version = \"2\" }}\n"
+         [models.mixed]\ntargets = [\"oa/gpt-4o\"]\nguardrail = {{ id = \"group1\", version = \"2\" }}\n\
+         [models.guarded-claude]\ntargets = [\"br/anthropic.claude-3-haiku-20240307-v1:0\"]\n\
+         guardrail = {{ id = \"group1\", version = \"2\", trace = \"enabled\" }}\n"
     );
     let parsed = Config::from_toml(&toml).unwrap();
     start(move |c| {
@@ -410,4 +412,60 @@ async fn the_messages_route_to_claude_is_guarded_by_its_providers_guardrail() {
             "stream {stream}: the provider's guardrail reached InvokeModel"
         );
     }
+}
+
+#[tokio::test]
+async fn the_messages_route_takes_bedrocks_guardrail_headers_and_the_groups_guardrail() {
+    let mock = obs_mock::spawn(MockConfig::default()).await.unwrap();
+    let t = gateway(&mock).await;
+    let own = [
+        ("anthropic-version", "2023-06-01"),
+        ("x-amzn-bedrock-guardrailidentifier", "own1"),
+        ("x-amzn-bedrock-guardrailversion", "3"),
+    ];
+    let plain = [("anthropic-version", "2023-06-01")];
+    let message = |model: &str, stream: bool| {
+        json!({"model": model, "max_tokens": 32, "stream": stream,
+            "messages": [{"role": "user", "content": "hello obs"}]})
+    };
+    let some = |id: &str, version: &str, trace: Option<&str>| {
+        [Some(id.to_owned()), Some(version.to_owned()), trace.map(str::to_owned)]
+    };
+    for stream in [false, true] {
+        // Claude through InvokeModel (the passthrough): the guardrail parameters are InvokeModel's headers.
+        let native = [
+            ("br/anthropic.claude-3-haiku-20240307-v1:0", &own[..], some("own1", "3", None)),
+            ("guarded-claude", &plain[..], some("group1", "2", Some("ENABLED"))),
+            ("guarded-claude", &own[..], some("own1", "3", None)),
+        ];
+        for (model, headers, expected) in native {
+            let response = post(&t, "/v1/messages", &message(model, stream), headers).await;
+            assert_eq!(response.status(), 200, "{model} stream {stream}");
+            drop(response.bytes().await.unwrap());
+            assert_eq!(recorded_guardrail_headers(&mock), expected, "{model} stream {stream}");
+        }
+        // Nova through Converse (the request converted): Converse's guardrailConfig.
+        let converted = [
+            (&plain[..], json!({"guardrailIdentifier": "group1", "guardrailVersion": "2", "trace": "enabled"})),
+            (&own[..], json!({"guardrailIdentifier": "own1", "guardrailVersion": "3", "trace": "disabled"})),
+        ];
+        for (headers, mut expected) in converted {
+            if stream {
+                // ConverseStream's guardrail config says how the stream is checked.
+                expected["streamProcessingMode"] = json!("sync");
+            }
+            let response = post(&t, "/v1/messages", &message("guarded", stream), headers).await;
+            assert_eq!(response.status(), 200, "stream {stream}");
+            drop(response.bytes().await.unwrap());
+            assert_eq!(mock.recorder().last().unwrap().json()["guardrailConfig"], expected, "stream {stream}");
+        }
+    }
+    // A malformed header is refused in Anthropic's shape.
+    let bad = [("anthropic-version", "2023-06-01"), ("x-amzn-bedrock-guardrailidentifier", "own1")];
+    let (status, body) = status_json(post(&t, "/v1/messages", &message("guarded", false), &bad).await).await;
+    assert_eq!(
+        (status, body["type"].clone(), body["error"]["type"].clone()),
+        (400, json!("error"), json!("invalid_request_error")),
+        "{body}"
+    );
 }

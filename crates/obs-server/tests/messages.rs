@@ -545,3 +545,32 @@ async fn bedrocks_thinking_rules_reach_the_client_as_400s() {
         assert!(error["error"]["message"].as_str().unwrap().contains(says), "{error}");
     }
 }
+
+#[tokio::test]
+async fn an_application_inference_profile_of_claude_gets_the_passthrough() {
+    let t = start(|_| {}).await;
+    let profile = "arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/claudeapp01";
+    let encoded = profile.replace(':', "%3A").replace('/', "%2F");
+    let body = json!({"model": profile, "max_tokens": 32, "messages": [{"role": "user", "content": "hello obs"}]});
+    for (stream, operation) in [(false, "invoke"), (true, "invoke-with-response-stream")] {
+        let mut body = body.clone();
+        body["stream"] = json!(stream);
+        let response = post(&t, "/v1/messages", &body, &[]).await;
+        assert_eq!(response.status(), 200, "stream {stream}");
+        drop(response.bytes().await.unwrap());
+        // InvokeModel with the ARN and the client's body: the profile's model (Claude) was looked up.
+        let sent = last_runtime_request(&t);
+        assert_eq!(sent.path, format!("/model/{encoded}/{operation}"));
+        assert_eq!(String::from_utf8(sent.body.to_vec()).unwrap(), bedrock_view(&body, None));
+    }
+    let looked_up =
+        t.mock().recorder().requests().iter().filter(|r| r.path.starts_with("/inference-profiles/")).count();
+    assert_eq!(looked_up, 1, "the profile is looked up once, then cached");
+
+    // CountTokens takes the foundation model behind the profile.
+    let count = json!({"model": profile, "messages": [{"role": "user", "content": "hello obs"}]});
+    let (status, answer) = status_json(post(&t, "/v1/messages/count_tokens", &count, &[]).await).await;
+    assert_eq!(status, 200, "{answer}");
+    assert!(answer["input_tokens"].as_u64().unwrap() > 0);
+    assert_eq!(last_runtime_request(&t).path, "/model/anthropic.claude-3-haiku-20240307-v1%3A0/count-tokens");
+}

@@ -10,24 +10,27 @@ use futures::future::BoxFuture;
 use obs_adapters::{ChatAdapter, Completion, ItemStream, MessagesEventStream};
 use obs_models::Error;
 use obs_models::anthropic::MessagesRequest;
+use obs_models::guardrail::Guardrail;
 use obs_models::openai::ChatCompletionRequest;
 
 use crate::gateway::{Call, peek, track};
 use crate::routing::{InFlight, Plan, Served};
 use crate::{Gateway, RequestContext};
 
-/// A Messages request on its way through a plan: the client's request, and its conversion to the internal one,
-/// made once, the first time a target needs it.
+/// A Messages request on its way through a plan: the client's request, the guardrail it is sent with, and its
+/// conversion to the internal one, made once, the first time a target needs it.
 #[derive(Debug)]
 pub struct MessagesInput {
     request: MessagesRequest,
+    guardrail: Option<Guardrail>,
     internal: OnceLock<Result<ChatCompletionRequest, Error>>,
 }
 
 impl MessagesInput {
-    /// A request, not converted yet.
-    pub fn new(request: MessagesRequest) -> Arc<Self> {
-        Arc::new(MessagesInput { request, internal: OnceLock::new() })
+    /// A request, not converted yet. `guardrail`: the request's (Bedrock's `X-Amzn-Bedrock-Guardrail*` headers)
+    /// or its model group's, which wins over a provider's own; `None` leaves each provider's.
+    pub fn new(request: MessagesRequest, guardrail: Option<Guardrail>) -> Arc<Self> {
+        Arc::new(MessagesInput { request, guardrail, internal: OnceLock::new() })
     }
 
     /// The client's request.
@@ -36,9 +39,15 @@ impl MessagesInput {
     }
 
     /// The internal request for a target that does not take the Messages body (a shallow clone: the messages
-    /// are shared).
+    /// are shared), with the guardrail.
     fn internal(&self) -> Result<ChatCompletionRequest, Error> {
-        self.internal.get_or_init(|| obs_convert::anthropic::to_internal(&self.request)).clone()
+        self.internal
+            .get_or_init(|| {
+                let mut internal = obs_convert::anthropic::to_internal(&self.request)?;
+                internal.guardrail.clone_from(&self.guardrail);
+                Ok(internal)
+            })
+            .clone()
     }
 }
 
@@ -119,6 +128,12 @@ impl Gateway {
     }
 }
 
+/// The target's Messages passthrough, when its model takes the Messages body natively.
+async fn native<'a>(adapter: &'a dyn ChatAdapter, model: &str) -> Option<&'a dyn obs_adapters::MessagesAdapter> {
+    let native = adapter.messages()?;
+    native.native(model).await.then_some(native)
+}
+
 struct Whole;
 
 impl Call for Whole {
@@ -134,8 +149,10 @@ impl Call for Whole {
         model: &'a str,
     ) -> BoxFuture<'a, Result<MessagesOutput, Error>> {
         Box::pin(async move {
-            match adapter.messages().filter(|native| native.native(model)) {
-                Some(native) => native.messages(&input.request, model).await.map(MessagesOutput::Native),
+            match native(adapter, model).await {
+                Some(native) => {
+                    native.messages(&input.request, model, input.guardrail.as_ref()).await.map(MessagesOutput::Native)
+                }
                 None => adapter.chat(input.internal()?, model).await.map(MessagesOutput::Converted),
             }
         })
@@ -161,9 +178,10 @@ impl Call for Streamed {
         model: &'a str,
     ) -> BoxFuture<'a, Result<MessagesEvents, Error>> {
         Box::pin(async move {
-            match adapter.messages().filter(|native| native.native(model)) {
+            match native(adapter, model).await {
                 Some(native) => {
-                    Ok(MessagesEvents::Native(peek(native.messages_stream(&input.request, model).await?).await?))
+                    let events = native.messages_stream(&input.request, model, input.guardrail.as_ref()).await?;
+                    Ok(MessagesEvents::Native(peek(events).await?))
                 }
                 None => {
                     Ok(MessagesEvents::Converted(peek(adapter.chat_stream(input.internal()?, model).await?).await?))

@@ -11,6 +11,7 @@ use bytes::Bytes;
 use obs_convert::anthropic::{bedrock_body_with_images, count_tokens_body, image_urls, message_id};
 use obs_models::anthropic::{MessagesRequest, error_code};
 use obs_models::error::ErrorCode;
+use obs_models::guardrail::Guardrail;
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -22,24 +23,44 @@ use crate::messages::{MessagesAdapter, MessagesEvent, MessagesEventStream};
 
 #[async_trait]
 impl MessagesAdapter for BedrockAdapter {
-    fn native(&self, model: &str) -> bool {
-        matches!(self.target(model), Ok(Target { family: BedrockFamily::ClaudeInvoke, .. }))
+    async fn native(&self, model: &str) -> bool {
+        let underlying = self.shared.profiles.underlying(&self.shared, model).await;
+        matches!(
+            self.target_known_as(model, underlying.as_deref()),
+            Ok(Target { family: BedrockFamily::ClaudeInvoke, .. })
+        )
     }
 
-    async fn messages(&self, request: &MessagesRequest, model: &str) -> Result<Bytes, Error> {
-        let target = self.target(model)?;
-        let (answer, _) = invoke_with(&self.shared, target, self.body(request).await?, &self.guarded()).await?;
+    async fn messages(
+        &self,
+        request: &MessagesRequest,
+        model: &str,
+        guardrail: Option<&Guardrail>,
+    ) -> Result<Bytes, Error> {
+        let underlying = self.shared.profiles.underlying(&self.shared, model).await;
+        let target = self.target_known_as(model, underlying.as_deref())?;
+        let (answer, _) =
+            invoke_with(&self.shared, target, self.body(request).await?, &self.guarded(guardrail)).await?;
         shape_message(answer.into_inner())
     }
 
-    async fn messages_stream(&self, request: &MessagesRequest, model: &str) -> Result<MessagesEventStream, Error> {
-        let target = self.target(model)?;
-        let events = invoke_stream_with(&self.shared, target, self.body(request).await?, &self.guarded()).await?;
+    async fn messages_stream(
+        &self,
+        request: &MessagesRequest,
+        model: &str,
+        guardrail: Option<&Guardrail>,
+    ) -> Result<MessagesEventStream, Error> {
+        let underlying = self.shared.profiles.underlying(&self.shared, model).await;
+        let target = self.target_known_as(model, underlying.as_deref())?;
+        let options = self.guarded(guardrail);
+        let events = invoke_stream_with(&self.shared, target, self.body(request).await?, &options).await?;
         Ok(drive_events(events, Relay::default(), self.shared.settings.timeouts.idle))
     }
 
     async fn count_tokens(&self, request: &MessagesRequest, model: &str) -> Result<u64, Error> {
-        let family = self.target(model)?.family;
+        let underlying = self.shared.profiles.underlying(&self.shared, model).await;
+        let target = self.target_known_as(model, underlying.as_deref())?;
+        let family = target.family;
         if !matches!(family, BedrockFamily::ClaudeInvoke | BedrockFamily::ClaudeConverse) {
             return Err(crate::no_token_counter(model));
         }
@@ -48,12 +69,12 @@ impl MessagesAdapter for BedrockAdapter {
             .body(Blob::new(body))
             .build()
             .map_err(|e| Error::new(ErrorCode::InternalError, format!("Could not build the count request: {e}.")))?;
-        // CountTokens takes the foundation model, not an inference profile.
+        // CountTokens takes the foundation model, not an inference profile (an application profile's is looked up).
         let call = self
             .shared
             .client()
             .count_tokens()
-            .model_id(catalog::foundation_id(model))
+            .model_id(catalog::foundation_id(target.known_as))
             .input(CountTokensInput::InvokeModel(input))
             .send();
         let output = self.shared.first_byte(Box::pin(call)).await?.map_err(|e| errors::from_sdk(&e))?;
@@ -62,9 +83,11 @@ impl MessagesAdapter for BedrockAdapter {
 }
 
 impl BedrockAdapter {
-    /// The provider's guardrail (`guardrail` on a Bedrock provider): the Messages route is guarded like the others.
-    fn guarded(&self) -> super::tiers::CallOptions {
-        super::tiers::CallOptions { guardrail: self.shared.settings.guardrail.clone(), ..Default::default() }
+    /// The request's (or its group's) guardrail, else the provider's (`guardrail` on a Bedrock provider): the
+    /// Messages route is guarded like the others.
+    fn guarded(&self, guardrail: Option<&Guardrail>) -> super::tiers::CallOptions {
+        let guardrail = guardrail.cloned().or_else(|| self.shared.settings.guardrail.clone());
+        super::tiers::CallOptions { guardrail, ..Default::default() }
     }
 
     /// The client's body for InvokeModel, its images given by URL fetched and inlined (Bedrock takes base64 only).

@@ -176,10 +176,6 @@ pub(crate) struct Target<'a> {
 }
 
 impl BedrockAdapter {
-    fn target<'a>(&self, model: &'a str) -> Result<Target<'a>, Error> {
-        self.target_known_as(model, None)
-    }
-
     fn target_known_as<'a>(&self, model: &'a str, underlying: Option<&'a str>) -> Result<Target<'a>, Error> {
         let known_as = underlying.unwrap_or(model);
         Ok(Target { model_id: model, family: catalog::family(known_as, self.shared.settings.claude_api)?, known_as })
