@@ -383,6 +383,42 @@ async fn an_openai_provider_with_apply_guardrail_is_checked_before_and_after_the
         .collect();
     assert_eq!(chunks.last().unwrap()["choices"][0]["finish_reason"], "content_filter", "{transcript}");
     assert_eq!(chunks.last().unwrap()["guardrail"]["action"], "INTERVENED");
+
+    // Streamed: the output check, on all the text streamed, when the finish chunk arrives.
+    let streamed = |transcript: &str| -> (String, Vec<Value>) {
+        let chunks: Vec<Value> = data_lines(transcript)
+            .iter()
+            .filter(|line| *line != "[DONE]")
+            .map(|line| without_id(serde_json::from_str(line).unwrap()))
+            .collect();
+        let text = chunks.iter().filter_map(|c| c["choices"][0]["delta"]["content"].as_str()).collect();
+        (text, chunks)
+    };
+    let before = mock.recorder().count() as usize;
+    let transcript = post(&server, path, &guarded_chat("grblockoutput", true), &[]).await.text().await.unwrap();
+    let (text, chunks) = streamed(&transcript);
+    assert!(!text.is_empty(), "{transcript}");
+    let finish = chunks.iter().find(|c| !c["choices"][0]["finish_reason"].is_null()).unwrap();
+    assert_eq!(finish["choices"][0]["finish_reason"], "content_filter", "{transcript}");
+    assert_eq!(finish["guardrail"], json!({"action": "INTERVENED", "trace": apply_assessment()}), "{transcript}");
+    assert_eq!(
+        paths(&mock)[before..],
+        [
+            "/guardrail/grblockoutput/version/1/apply",
+            "/v1/chat/completions",
+            "/guardrail/grblockoutput/version/1/apply"
+        ]
+    );
+    assert_eq!(
+        mock.recorder().last().unwrap().json(),
+        json!({"source": "OUTPUT", "content": [{"text": {"text": text}}]}),
+        "the whole streamed text is checked"
+    );
+    let transcript = post(&server, path, &guarded_chat("grok1", true), &[]).await.text().await.unwrap();
+    let (_, chunks) = streamed(&transcript);
+    let finish = chunks.iter().find(|c| !c["choices"][0]["finish_reason"].is_null()).unwrap();
+    assert_eq!(finish["choices"][0]["finish_reason"], "stop", "{transcript}");
+    assert!(finish.get("guardrail").is_none(), "{transcript}");
 }
 
 #[tokio::test]

@@ -1,13 +1,17 @@
 //! A guardrail for providers that cannot apply one (docs/reference/formats.md §7.12): an OpenAI-compatible provider
 //! configured with `apply_guardrail = "<bedrock provider>"` has its guarded chat requests checked with that Bedrock
 //! provider's `ApplyGuardrail` — the input before the upstream is asked (an intervention answers at once, and the
-//! upstream never sees the request), and a whole answer's text after (an intervention replaces it). Streams get the
-//! input check only: their output is sent as it comes. Requests without a guardrail pass untouched.
+//! upstream never sees the request), and a whole answer's text after (an intervention replaces it). A stream's text
+//! is sent as it comes and checked when its finish chunk arrives, which is held until the verdict: an intervention
+//! ends the stream with `content_filter` and the outcome (what was sent stays sent — the check cannot run on text
+//! that has not been written yet without holding the whole answer back). Requests without a guardrail pass
+//! untouched.
 
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use async_trait::async_trait;
+use futures::StreamExt;
 use obs_adapters::{
     ChatAdapter, Completion, EmbeddingsAdapter, GuardrailSource, GuardrailVerdict, ItemStream, MessagesAdapter,
     ResponsesAdapter, RuntimeAdapter, StreamItem,
@@ -40,10 +44,73 @@ impl GuardedAdapter {
         source: GuardrailSource,
         texts: Vec<String>,
     ) -> Result<Option<GuardrailVerdict>, Error> {
-        let Some(guardrail) = guardrail else { return Ok(None) };
-        let checker = self.bedrock.adapter().await?;
-        let Some(check) = checker.guardrail_checker() else { return Ok(None) };
-        check.apply(guardrail, source, texts).await.map(Some)
+        check_with(&self.bedrock, guardrail, source, texts).await
+    }
+}
+
+/// The verdict of `bedrock`'s ApplyGuardrail on `texts`, or `None` when there is no guardrail.
+async fn check_with(
+    bedrock: &ProviderSlot,
+    guardrail: Option<&Guardrail>,
+    source: GuardrailSource,
+    texts: Vec<String>,
+) -> Result<Option<GuardrailVerdict>, Error> {
+    let Some(guardrail) = guardrail else { return Ok(None) };
+    let checker = bedrock.adapter().await?;
+    let Some(check) = checker.guardrail_checker() else { return Ok(None) };
+    check.apply(guardrail, source, texts).await.map(Some)
+}
+
+/// A guarded stream's output check: the text passes as it comes; the chunk that carries the finish reason waits
+/// for the verdict on all of it, and an intervention turns it into `content_filter` with the outcome.
+struct OutputCheck {
+    inner: ItemStream,
+    bedrock: Arc<ProviderSlot>,
+    guardrail: Guardrail,
+    text: String,
+    checked: bool,
+}
+
+impl OutputCheck {
+    fn stream(inner: ItemStream, bedrock: Arc<ProviderSlot>, guardrail: Guardrail) -> ItemStream {
+        let state = OutputCheck { inner, bedrock, guardrail, text: String::new(), checked: false };
+        Box::pin(futures::stream::unfold(state, |mut state| async move {
+            let item = state.next().await?;
+            Some((item, state))
+        }))
+    }
+
+    async fn next(&mut self) -> Option<Result<StreamItem, Error>> {
+        let item = match self.inner.next().await? {
+            Ok(item) => item,
+            Err(error) => return Some(Err(error)),
+        };
+        if self.checked {
+            return Some(Ok(item));
+        }
+        let mut chunk = match item.into_chunk() {
+            Ok(chunk) => chunk,
+            Err(error) => return Some(Err(error)),
+        };
+        if let Some(text) = chunk.choices.first().and_then(|c| c.delta.content.as_deref()) {
+            self.text.push_str(text);
+        }
+        if chunk.choices.iter().any(|c| c.finish_reason.is_some()) {
+            self.checked = true;
+            let text = std::mem::take(&mut self.text);
+            match check_with(&self.bedrock, Some(&self.guardrail), GuardrailSource::Output, vec![text]).await {
+                Ok(Some(verdict)) if verdict.intervened => {
+                    for choice in &mut chunk.choices {
+                        choice.finish_reason = Some(FinishReason::ContentFilter);
+                        choice.delta.tool_calls = None;
+                    }
+                    chunk.extra.insert(ANSWER_FIELD.to_owned(), outcome(&verdict));
+                }
+                Ok(_) => {}
+                Err(error) => return Some(Err(error)),
+            }
+        }
+        Some(Ok(StreamItem::Chunk(chunk)))
     }
 }
 
@@ -122,7 +189,12 @@ impl ChatAdapter for GuardedAdapter {
             ];
             return Ok(Box::pin(futures::stream::iter(chunks.into_iter().map(|c| Ok(StreamItem::Chunk(c))))));
         }
-        self.inner.chat_stream(request, model).await
+        let guardrail = request.guardrail.clone();
+        let stream = self.inner.chat_stream(request, model).await?;
+        Ok(match guardrail {
+            Some(guardrail) => OutputCheck::stream(stream, self.bedrock.clone(), guardrail),
+            None => stream,
+        })
     }
 
     async fn list_models(&self) -> Result<Vec<ModelInfo>, Error> {
