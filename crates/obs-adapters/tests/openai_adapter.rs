@@ -124,7 +124,7 @@ async fn chat_error(adapter: &OpenAiAdapter, model: &str) -> Error {
 }
 
 #[tokio::test]
-async fn every_error_scenario_maps_to_its_contract_code() {
+async fn every_error_scenario_maps_to_its_documented_code() {
     let mock = spawn(MockConfig::default()).await.unwrap();
     let adapter = adapter(&mock, "sk-test", Timeouts::default());
     let cases = [

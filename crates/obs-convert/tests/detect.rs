@@ -66,7 +66,7 @@ fn c17_any_anthropic_version_is_claude() {
 fn c18_titan_config_with_only_max_token_count() {
     let body = json!({"inputText":"Hi","textGenerationConfig":{"maxTokenCount":10}});
     assert_eq!(detect(&body), Some(IngressFormat::BedrockTitan));
-    // An empty config object is still an object: the contract only asks for an object.
+    // An empty config object is still an object: docs/reference/formats.md §2 only asks for an object.
     assert_eq!(detect(&json!({"inputText":"Hi","textGenerationConfig":{}})), Some(IngressFormat::BedrockTitan));
     // Bedrock treats the config as optional: a string inputText alone is Titan (a non-object config is then a
     // validation error of the Titan body, not another format).

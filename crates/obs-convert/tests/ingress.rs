@@ -1,5 +1,5 @@
 //! The ingress step: error codes and params in docs/reference/errors.md §2 order, Bedrock-format input (orig C23–C28
-//! with the contract's fixes), and the lossless Claude and Titan round trips of docs/reference/formats.md §4/§5.3.
+//! where obs departs from the original, as the reference says), and the lossless Claude and Titan round trips of docs/reference/formats.md §4/§5.3.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::collections::HashMap;

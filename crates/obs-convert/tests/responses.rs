@@ -1,5 +1,5 @@
 //! Non-stream answers: Bedrock responses → internal (orig C34, §9.4) and internal → Claude / Titan target shapes
-//! (orig C29–C31 as the contract adjusts them).
+//! (orig C29–C31 as docs/reference/formats.md adjusts them).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use obs_convert::bedrock::{ResponseMeta, claude_response, titan};

@@ -143,7 +143,7 @@ fn chunk_deltas_serialise_exactly_as_openai() {
 }
 
 #[test]
-fn every_error_code_has_the_contract_status_and_type() {
+fn every_error_code_has_the_documented_status_and_type() {
     let table: Vec<(String, u16, &str)> =
         ErrorCode::ALL.iter().map(|c| (c.as_str().to_owned(), c.http_status(), c.error_type())).collect();
     let expected = [

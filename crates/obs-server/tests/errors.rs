@@ -1,5 +1,5 @@
-//! Every row of docs/reference/errors.md §2's table over a real listener, and orig §10.2 C1–C9 with the contract's
-//! fixes.
+//! Every row of docs/reference/errors.md §2's table over a real listener, and orig §10.2 C1–C9 where obs departs
+//! from the original, as that table says.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
@@ -12,7 +12,7 @@ fn error(code: &str, kind: &str, param: Option<&str>) -> Value {
     json!({"type": kind, "param": param, "code": code})
 }
 
-/// The error object without its message (messages are checked where they are part of the contract).
+/// The error object without its message (messages are checked where the reference fixes them).
 fn shape(body: &Value) -> Value {
     let mut e = body["error"].clone();
     assert!(e["message"].as_str().is_some_and(|m| !m.is_empty()), "{body}");
@@ -46,7 +46,7 @@ async fn request_errors_in_check_order() {
 }
 
 #[tokio::test]
-async fn upstream_errors_map_to_the_contract_table() {
+async fn upstream_errors_map_to_the_documented_table() {
     let t = start(|c| {
         c.timeouts.first_byte_seconds = 1.0;
     })
@@ -201,7 +201,7 @@ async fn routes_sizes_and_c1_c5_c8_c9() {
     let chunks = futures::stream::iter((0..8).map(|_| Ok::<_, std::io::Error>(vec![b' '; 512])));
     let (status, _) = status_json(t.post_raw("/v1/chat/completions", reqwest::Body::wrap_stream(chunks)).await).await;
     assert_eq!(status, 413);
-    // C5 / C8 / C9 with the contract's codes.
+    // C5 / C8 / C9 with the codes of docs/reference/errors.md.
     let (status, body) =
         status_json(t.post("/v1/chat/completions", &json!({"model":"test-model","messages":[]})).await).await;
     assert_eq!((status, body["error"]["code"].clone()), (400, json!("empty_messages")));

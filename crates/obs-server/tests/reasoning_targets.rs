@@ -55,3 +55,33 @@ async fn the_claude_target_carries_signed_thinking_from_invoke_model_and_convers
         );
     }
 }
+
+#[tokio::test]
+async fn the_effort_to_budget_table_is_the_configurations() {
+    let server = start(|config| {
+        config.reasoning = Config::from_toml("[reasoning.budgets]\nlow = 3000\nhigh = 1500\n").unwrap().reasoning;
+    })
+    .await;
+    let recorded = |server: &common::TestServer| {
+        let request = server.mock().recorder().requests().into_iter().rev().find(|r| r.path.starts_with("/model/"));
+        request.unwrap().json()
+    };
+    let cases = [("low", 3000), ("medium", 8192), ("high", 1500)];
+    for (effort, budget) in cases {
+        // Claude through InvokeModel: the table's budget, max_tokens raised above it.
+        let mut body = ask(false);
+        body["reasoning_effort"] = json!(effort);
+        let (status, answer) = status_json(server.post("/v1/chat/completions", &body).await).await;
+        assert_eq!(status, 200, "{answer}");
+        let sent = recorded(&server);
+        assert_eq!(sent["thinking"], json!({"type": "enabled", "budget_tokens": budget}), "{effort}");
+        assert_eq!(sent["max_tokens"], json!(budget + 100), "{effort}");
+    }
+    // A model with levels gets the level asked for, whatever budget the table gives it.
+    let mut body = ask(false);
+    body["model"] = json!("openai.gpt-oss-120b-1:0");
+    body["reasoning_effort"] = json!("high");
+    let (status, answer) = status_json(server.post("/v1/chat/completions", &body).await).await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(recorded(&server)["additionalModelRequestFields"], json!({"reasoning_effort": "high"}));
+}

@@ -20,6 +20,8 @@ pub struct ProviderSlot {
     config: ProviderConfig,
     timeouts: TimeoutsSection,
     images: ImagesSection,
+    /// `[reasoning] budgets`, for a Bedrock provider's thinking budgets.
+    effort_budgets: obs_convert::bedrock::reasoning::EffortBudgets,
     adapter: OnceCell<Result<Arc<dyn ChatAdapter>, Error>>,
     /// A Bedrock provider's region, once looked up (its profile may have to be read).
     region: OnceCell<Option<String>>,
@@ -46,6 +48,7 @@ impl ProviderSlot {
             config,
             timeouts,
             images: defaults.images.clone(),
+            effort_budgets: defaults.reasoning.budgets.table(),
             adapter: OnceCell::new(),
             region: OnceCell::new(),
             checker: std::sync::OnceLock::new(),
@@ -189,6 +192,7 @@ impl ProviderSlot {
             structured_output: section.structured_output,
             guardrail: section.guardrail.clone(),
             cache_auto: section.cache.auto,
+            effort_budgets: self.effort_budgets,
             team_credentials,
             api_key: section.api_key.clone(),
             timeouts: self.timeouts.durations(),

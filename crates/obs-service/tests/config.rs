@@ -22,7 +22,7 @@ fn toml_file(text: &str) -> tempfile::NamedTempFile {
 }
 
 #[test]
-fn defaults_are_the_contracts() {
+fn defaults_are_the_documented_ones() {
     let config = load(None, &[]).unwrap();
     assert_eq!((config.server.host.as_str(), config.server.port), ("127.0.0.1", 8000));
     assert!(config.server.api_keys.is_empty(), "there is no default key");

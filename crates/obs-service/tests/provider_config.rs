@@ -244,6 +244,12 @@ fn every_provider_and_group_mistake_names_its_key() {
             "providers.br.aws: unknown field `access_key`, expected one of `access_key_id`, `secret_access_key`, `session_token`, `profile`, `role_arn`, `external_id`, `role_session_name`, `role_session_duration`, `web_identity_token_file`, `sts_endpoint_url`, `team_sessions`, `team_tag_key` (line 4)",
         ),
         (
+            "[reasoning.budgets]\nlow = 1000\n".to_owned(),
+            Validate,
+            "reasoning.budgets.low",
+            "must be at least 1024 tokens (Claude's smallest thinking budget)",
+        ),
+        (
             format!("{BR}[providers.br.aws]\nteam_sessions = true\n"),
             Validate,
             "providers.br.aws.team_sessions",

@@ -1,4 +1,4 @@
-//! Every model-id form of docs/reference/formats.md §6 and orig §3 (with the contract's fixes), routed by the pure
+//! Every model-id form of docs/reference/formats.md §6 and orig §3 (where obs departs from the original, as that reference says), routed by the pure
 //! function.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 

@@ -65,6 +65,8 @@ pub struct BedrockSettings {
     pub images: ImageFetchSettings,
     /// `cache.auto`: cache breakpoints after the tools and the system prompt ([`cache_auto`]).
     pub cache_auto: bool,
+    /// `[reasoning] budgets`: the thinking budget of each `reasoning_effort`.
+    pub effort_budgets: obs_convert::bedrock::reasoning::EffortBudgets,
     /// `aws.team_sessions`: the credentials a team's requests use ([`crate::team`]); `None`: the provider's for
     /// every request.
     pub team_credentials: Option<TeamCredentials>,
@@ -83,6 +85,7 @@ impl Default for BedrockSettings {
             control_endpoint_url: None,
             images: ImageFetchSettings::default(),
             cache_auto: false,
+            effort_budgets: Default::default(),
             team_credentials: None,
         }
     }

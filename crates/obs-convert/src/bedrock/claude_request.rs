@@ -16,6 +16,7 @@ use obs_models::openai::{
 use serde_json::Value;
 
 use super::image::{FetchedImages, resolve};
+use super::reasoning::EffortBudgets;
 use super::{caching, reasoning};
 use super::{check_bedrock_request, clamp_unit};
 use crate::Error;
@@ -30,20 +31,21 @@ pub fn build(
     default_max_tokens: u32,
     fetched: &FetchedImages,
 ) -> Result<ClaudeRequest, Error> {
-    build_restoring(request, default_max_tokens, fetched, &|_| None)
+    build_restoring(request, default_max_tokens, fetched, &|_| None, &EffortBudgets::default())
 }
 
 /// Thinking blocks a gateway kept for the assistant turn whose first tool call has this id.
 pub type RestoreThinking<'a> = &'a dyn Fn(&str) -> Option<Vec<ContentBlock>>;
 
-/// [`build`], with `restore` giving back the thinking blocks of a tool turn the client sent without them. When
-/// thinking is on and the last tool turn still has none, Claude would refuse the request: it is sent without
-/// thinking instead, and logged.
+/// [`build`], with `restore` giving back the thinking blocks of a tool turn the client sent without them, and
+/// `budgets` the thinking budget of each `reasoning_effort`. When thinking is on and the last tool turn still has
+/// none, Claude would refuse the request: it is sent without thinking instead, and logged.
 pub fn build_restoring(
     request: &ChatCompletionRequest,
     default_max_tokens: u32,
     fetched: &FetchedImages,
     restore: RestoreThinking<'_>,
+    budgets: &EffortBudgets,
 ) -> Result<ClaudeRequest, Error> {
     check_bedrock_request(request)?;
     let breakpoints = caching::check(request)?;
@@ -123,7 +125,7 @@ pub fn build_restoring(
     // Anthropic-style `thinking` object.
     // Claude refuses thinking with a forced tool (the client's or structured output's): sent without it.
     if ingress.is_none()
-        && let Some(thinking) = super::reasoning::Thinking::of(request)?
+        && let Some(thinking) = super::reasoning::Thinking::of(request, budgets)?
         && !reasoning::forces_tool(request)
     {
         max_tokens = thinking.max_tokens(max_tokens);

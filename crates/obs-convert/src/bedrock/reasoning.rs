@@ -2,7 +2,8 @@
 //! OpenAI-format clients of Claude already use:
 //!
 //! - asking: `reasoning_effort` (`minimal` … `xhigh`, or `none`) becomes `thinking: {type: "enabled",
-//!   budget_tokens}` from [`EFFORT_BUDGETS`]; an Anthropic-style `thinking` object in the body is taken as it is;
+//!   budget_tokens}` from [`EffortBudgets`] (configurable; the defaults documented); an Anthropic-style `thinking`
+//!   object in the body is taken as it is;
 //! - out: `message.reasoning_content` (the text) and `message.thinking_blocks` (`{type: "thinking", thinking,
 //!   signature}`, `{type: "redacted_thinking", data}`), as LiteLLM writes them;
 //! - back in: an assistant turn's `thinking_blocks` (or OpenRouter's `reasoning_details`: `reasoning.text` with a
@@ -14,9 +15,26 @@ use serde_json::{Value, json};
 
 use crate::Error;
 
-/// `reasoning_effort` → thinking budget (tokens). `none` asks for no thinking.
-pub const EFFORT_BUDGETS: [(&str, u32); 5] =
-    [("minimal", 1024), ("low", 2048), ("medium", 8192), ("high", 16384), ("xhigh", 32768)];
+/// The `reasoning_effort` levels, lowest first. `none` asks for no thinking.
+pub const EFFORTS: [&str; 5] = ["minimal", "low", "medium", "high", "xhigh"];
+
+/// `reasoning_effort` → thinking budget (tokens), one per level of [`EFFORTS`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EffortBudgets(pub [u32; 5]);
+
+impl Default for EffortBudgets {
+    /// The documented table: 1,024 / 2,048 / 8,192 / 16,384 / 32,768.
+    fn default() -> Self {
+        EffortBudgets([1024, 2048, 8192, 16384, 32768])
+    }
+}
+
+impl EffortBudgets {
+    /// The budget of an effort level, with the level's name as [`EFFORTS`] spells it.
+    pub fn budget(&self, effort: &str) -> Option<(&'static str, u32)> {
+        EFFORTS.iter().zip(self.0).find(|(name, _)| **name == effort).map(|(name, budget)| (*name, budget))
+    }
+}
 
 /// Claude's smallest thinking budget.
 pub const MIN_BUDGET: u32 = 1024;
@@ -28,11 +46,14 @@ pub struct Thinking {
     pub param: Value,
     /// The budget, which `max_tokens` must exceed.
     pub budget: u32,
+    /// The `reasoning_effort` it came from; `None` for a `thinking` object.
+    pub effort: Option<&'static str>,
 }
 
 impl Thinking {
-    /// The thinking `request` asks for, if any: its own `thinking` object first, then `reasoning_effort`.
-    pub fn of(request: &ChatCompletionRequest) -> Result<Option<Thinking>, Error> {
+    /// The thinking `request` asks for, if any: its own `thinking` object first, then `reasoning_effort` through
+    /// `budgets`.
+    pub fn of(request: &ChatCompletionRequest, budgets: &EffortBudgets) -> Result<Option<Thinking>, Error> {
         if let Some(thinking) = request.extra.get("thinking").filter(|t| !t.is_null()) {
             return match thinking.get("type").and_then(Value::as_str) {
                 Some("disabled") => Ok(None),
@@ -48,7 +69,7 @@ impl Thinking {
                                 format!("`thinking.budget_tokens` must be an integer of at least {MIN_BUDGET}."),
                             )
                         })?;
-                    Ok(Some(Thinking { param: thinking.clone(), budget }))
+                    Ok(Some(Thinking { param: thinking.clone(), budget, effort: None }))
                 }
                 _ => Err(Error::invalid("thinking.type", "`thinking.type` must be 'enabled' or 'disabled'.")),
             };
@@ -58,14 +79,13 @@ impl Thinking {
         if effort == "none" {
             return Ok(None);
         }
-        let budget =
-            EFFORT_BUDGETS.iter().find(|(name, _)| *name == effort).map(|(_, budget)| *budget).ok_or_else(|| {
-                Error::invalid(
-                    "reasoning_effort",
-                    "`reasoning_effort` must be one of 'none', 'minimal', 'low', 'medium', 'high', 'xhigh'.",
-                )
-            })?;
-        Ok(Some(Thinking { param: json!({"type": "enabled", "budget_tokens": budget}), budget }))
+        let (effort, budget) = budgets.budget(effort).ok_or_else(|| {
+            Error::invalid(
+                "reasoning_effort",
+                "`reasoning_effort` must be one of 'none', 'minimal', 'low', 'medium', 'high', 'xhigh'.",
+            )
+        })?;
+        Ok(Some(Thinking { param: json!({"type": "enabled", "budget_tokens": budget}), budget, effort: Some(effort) }))
     }
 
     /// `max_tokens` raised so the budget stays below it, as Claude requires: the client's limit is then what the
@@ -166,21 +186,29 @@ mod tests {
 
     #[test]
     fn effort_and_thinking_objects_become_a_budget() {
-        assert_eq!(Thinking::of(&request(json!({}))).unwrap(), None);
-        assert_eq!(Thinking::of(&request(json!({"reasoning_effort":"none"}))).unwrap(), None);
-        let medium = Thinking::of(&request(json!({"reasoning_effort":"medium"}))).unwrap().unwrap();
-        assert_eq!((medium.param, medium.budget), (json!({"type":"enabled","budget_tokens":8192}), 8192));
-        let own = json!({"thinking":{"type":"enabled","budget_tokens":3000}});
-        assert_eq!(Thinking::of(&request(own)).unwrap().unwrap().budget, 3000);
-        let error = Thinking::of(&request(json!({"reasoning_effort":"extreme"}))).unwrap_err();
+        let of = |extra: Value| Thinking::of(&request(extra), &EffortBudgets::default());
+        assert_eq!(of(json!({})).unwrap(), None);
+        assert_eq!(of(json!({"reasoning_effort":"none"})).unwrap(), None);
+        let medium = of(json!({"reasoning_effort":"medium"})).unwrap().unwrap();
+        assert_eq!(
+            (medium.param, medium.budget, medium.effort),
+            (json!({"type":"enabled","budget_tokens":8192}), 8192, Some("medium"))
+        );
+        let own = of(json!({"thinking":{"type":"enabled","budget_tokens":3000}})).unwrap().unwrap();
+        assert_eq!((own.budget, own.effort), (3000, None));
+        let error = of(json!({"reasoning_effort":"extreme"})).unwrap_err();
         assert_eq!(error.param.as_deref(), Some("reasoning_effort"));
         let small = json!({"thinking":{"type":"enabled","budget_tokens":100}});
-        assert_eq!(Thinking::of(&request(small)).unwrap_err().param.as_deref(), Some("thinking.budget_tokens"));
+        assert_eq!(of(small).unwrap_err().param.as_deref(), Some("thinking.budget_tokens"));
+        // A configured table.
+        let table = EffortBudgets([1024, 3000, 8192, 12000, 32768]);
+        let high = Thinking::of(&request(json!({"reasoning_effort":"high"})), &table).unwrap().unwrap();
+        assert_eq!((high.budget, high.effort), (12000, Some("high")));
     }
 
     #[test]
     fn max_tokens_stays_above_the_budget() {
-        let thinking = Thinking { param: json!({}), budget: 2048 };
+        let thinking = Thinking { param: json!({}), budget: 2048, effort: None };
         assert_eq!(thinking.max_tokens(4096), 4096);
         assert_eq!(thinking.max_tokens(1000), 3048);
         assert_eq!(thinking.max_tokens(2048), 4096);

@@ -49,8 +49,9 @@ for path, base_model in PATHS.items():
         streamed = state.current_completion_snapshot
         want = essence(whole.choices[0].message, whole.choices[0].finish_reason)
         got = essence(streamed.choices[0].message, streamed.choices[0].finish_reason)
-        # Contract §4.2 opens every obs-generated stream with {"role":"assistant","content":""} while §4.1 answers a
-        # tool-only reply with content null; the SDK accumulates "" from that first chunk. That pair is equal.
+        # docs/reference/streaming.md §2.2 opens every obs-generated stream with {"role":"assistant","content":""},
+        # while a whole tool-only reply has content null; the SDK accumulates "" from that first chunk. That pair is
+        # equal.
         if got["content"] == "" and want["content"] is None and got["tool_calls"]:
             got["content"] = None
         if got != want:

@@ -122,6 +122,14 @@ impl Config {
                 return Err(ConfigError::new(at, "must not also be one of server.api_keys"));
             }
         }
+        for (level, budget) in self.reasoning.budgets.levels() {
+            if budget.is_some_and(|b| b < obs_convert::bedrock::reasoning::MIN_BUDGET) {
+                return Err(ConfigError::new(
+                    format!("reasoning.budgets.{level}"),
+                    "must be at least 1024 tokens (Claude's smallest thinking budget)",
+                ));
+            }
+        }
         if self.keys.refresh_seconds == 0 || self.keys.refresh_seconds > 3_600 {
             return Err(ConfigError::new("keys.refresh_seconds", "must be between 1 and 3600 seconds"));
         }

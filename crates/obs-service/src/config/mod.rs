@@ -62,6 +62,8 @@ pub struct Config {
     pub usage: UsageSection,
     /// Prices overriding the shipped table (`[prices."<model id prefix>"]`, US dollars per million tokens).
     pub prices: BTreeMap<String, crate::prices::Price>,
+    /// `[reasoning]`: the thinking budget of each `reasoning_effort`.
+    pub reasoning: ReasoningSection,
 }
 
 /// `[server]`.
@@ -472,5 +474,53 @@ impl Config {
         ];
         all.extend(self.providers.iter().map(|(name, provider)| (name.clone(), provider.clone())));
         all
+    }
+}
+
+/// `[reasoning]`: how `reasoning_effort` becomes a thinking budget for Claude (docs/reference/formats.md §7.10).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ReasoningSection {
+    /// Tokens of thinking per effort level; a level not given keeps the documented default.
+    pub budgets: EffortBudgetsConfig,
+}
+
+/// `[reasoning.budgets]`: `minimal`, `low`, `medium`, `high`, `xhigh` → tokens (each at least 1,024).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct EffortBudgetsConfig {
+    /// Default 1,024.
+    pub minimal: Option<u32>,
+    /// Default 2,048.
+    pub low: Option<u32>,
+    /// Default 8,192.
+    pub medium: Option<u32>,
+    /// Default 16,384.
+    pub high: Option<u32>,
+    /// Default 32,768.
+    pub xhigh: Option<u32>,
+}
+
+impl EffortBudgetsConfig {
+    /// Each level's budget as configured, in the order of `obs_convert::bedrock::reasoning::EFFORTS`.
+    pub fn levels(&self) -> [(&'static str, Option<u32>); 5] {
+        [
+            ("minimal", self.minimal),
+            ("low", self.low),
+            ("medium", self.medium),
+            ("high", self.high),
+            ("xhigh", self.xhigh),
+        ]
+    }
+
+    /// The table: the configured budgets over the defaults.
+    pub fn table(&self) -> obs_convert::bedrock::reasoning::EffortBudgets {
+        let mut table = obs_convert::bedrock::reasoning::EffortBudgets::default();
+        for (slot, (_, configured)) in table.0.iter_mut().zip(self.levels()) {
+            if let Some(budget) = configured {
+                *slot = budget;
+            }
+        }
+        table
     }
 }

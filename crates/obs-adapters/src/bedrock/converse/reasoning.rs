@@ -6,7 +6,7 @@
 //! raise and sampling rule as through InvokeModel; a family without a knob is sent nothing.
 
 use aws_sdk_bedrockruntime::types::{ContentBlock, ConversationRole, InferenceConfiguration};
-use obs_convert::bedrock::reasoning::{self, Thinking};
+use obs_convert::bedrock::reasoning::{self, EffortBudgets, Thinking};
 use obs_models::openai::{ChatCompletionRequest, Message};
 use serde_json::{Value, json};
 
@@ -55,11 +55,16 @@ pub(crate) fn knob(target: Target<'_>) -> Option<Knob> {
 
 /// gpt-oss and Nova 2 take three levels: `minimal` is `low`, `xhigh` is `high`; an Anthropic-style budget is
 /// read as the level whose budget it reaches.
+/// The three levels of the models that take one: by the effort asked for (whatever budget the table gives it),
+/// else by a `thinking` object's budget.
 fn level(thinking: &Thinking) -> &'static str {
-    match thinking.budget {
-        0..4096 => "low",
-        4096..16384 => "medium",
-        _ => "high",
+    match (thinking.effort, thinking.budget) {
+        (Some("minimal" | "low"), _) => "low",
+        (Some("medium"), _) => "medium",
+        (Some(_), _) => "high",
+        (None, 0..4096) => "low",
+        (None, 4096..16384) => "medium",
+        (None, _) => "high",
     }
 }
 
@@ -96,6 +101,7 @@ pub(crate) fn apply(
     request: &ChatCompletionRequest,
     target: Target<'_>,
     default_max_tokens: u32,
+    budgets: &EffortBudgets,
 ) -> Result<(), Error> {
     // A Claude body's own `thinking` goes to Claude as it came (its client chose max_tokens and sampling for it).
     if let Some(claude) = &request.claude {
@@ -104,7 +110,7 @@ pub(crate) fn apply(
         }
         return Ok(());
     }
-    let Some(thinking) = Thinking::of(request)? else { return Ok(()) };
+    let Some(thinking) = Thinking::of(request, budgets)? else { return Ok(()) };
     let fields = match knob(target) {
         None => {
             tracing::debug!(model = target.model_id, "reasoning asked of a Converse model without a reasoning setting");

@@ -30,11 +30,13 @@ async fn body(
 ) -> Result<Vec<u8>, Error> {
     let fetched = images::fetch_all(remote_image_urls(request), &shared.settings.images).await?;
     let restore = |id: &str| shared.thinking.restore(id);
-    let mut body = claude_request::build_restoring(request, shared.settings.claude_max_tokens, &fetched, &restore)?;
+    let budgets = &shared.settings.effort_budgets;
+    let mut body =
+        claude_request::build_restoring(request, shared.settings.claude_max_tokens, &fetched, &restore, budgets)?;
     if let Some(config) = output_config {
         body.extra.insert("output_config".to_owned(), config);
     }
-    if request.claude.is_none() && !body.extra.contains_key("thinking") && Thinking::of(request)?.is_some() {
+    if request.claude.is_none() && !body.extra.contains_key("thinking") && Thinking::of(request, budgets)?.is_some() {
         if obs_convert::bedrock::reasoning::forces_tool(request) {
             tracing::info!("thinking was asked for with a forced tool_choice, which Claude refuses: sent without");
         } else {

@@ -38,7 +38,7 @@ async fn parts(
 ) -> Result<request::ConverseParts, Error> {
     let fetched = images::fetch_all(remote_image_urls(chat), &shared.settings.images).await?;
     let mut parts = request::build(chat, target.family, &fetched)?;
-    reasoning::apply(&mut parts, chat, target, shared.settings.claude_max_tokens)?;
+    reasoning::apply(&mut parts, chat, target, shared.settings.claude_max_tokens, &shared.settings.effort_budgets)?;
     parts.output_config = structured::output_config(structured);
     let options = CallOptions::of(chat)?;
     parts.service_tier = options.converse_tier();
