@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Latency a managed key adds to a request (docs/benchmarks.md, issue 23): one keep-alive connection (wrk -t1 -c1),
 # so each figure is one request's own time with no queueing, against a release obs-server whose OpenAI upstream is
-# a release obs-mock in its own process. Rows, measured in turn for $ROUNDS rounds (the median round is reported):
-#   static   obs with static keys only: no key store, no usage records;
-#   managed  the same obs binary with an admin key, 10,000 managed keys in its SQLite store (key 5,000 sent) and a
-#            usage record written for every request;
-#   limits   as managed, the key with rpm, tpm and max_parallel counted in process.
+# a release obs-mock in its own process. Rows, measured in turn for $ROUNDS rounds (the median round is reported),
+# each its own obs-server process:
+#   static          static keys only: no key store, no usage records;
+#   static_usage    a static key, with an admin key set, so a usage record is written for every request;
+#   managed_bare    a managed key of 10,000 in the SQLite store (key 5,000 sent), usage records off;
+#   managed         the same with a usage record for every request;
+#   limits          as managed, the key with rpm, tpm and max_parallel counted in process.
 #
 #   bash scripts/keys-latency.sh               # 3 rounds of 5 s per row (needs wrk)
 #   ROUNDS=5 DURATION=10 bash scripts/keys-latency.sh
@@ -38,13 +40,23 @@ start_obs() {
   echo "$port"
 }
 
-static_port=$(start_obs)
-printf '[responses]\nstore_url = "sqlite://%s/keys.db"\n[keys]\nrefresh_seconds = 1\n' "$work" >"$work/keys.toml"
-managed_port=$(start_obs ADMIN_API_KEY=bench-admin OBS_CONFIG="$work/keys.toml")
-python3 scripts/write-bench-keys.py "$work/keys.db" none
-printf '[responses]\nstore_url = "sqlite://%s/limits.db"\n[keys]\nrefresh_seconds = 1\n' "$work" >"$work/limits.toml"
-limits_port=$(start_obs ADMIN_API_KEY=bench-admin OBS_CONFIG="$work/limits.toml")
+store() { # $1 name: a config whose key store is its own SQLite file
+  printf '[responses]\nstore_url = "sqlite://%s/%s.db"\n[keys]\nrefresh_seconds = 1\n' "$work" "$1" >"$work/$1.toml"
+  echo "$work/$1.toml"
+}
+declare -A port key
+port[static]=$(start_obs)
+key[static]=bench-key
+port[static_usage]=$(start_obs ADMIN_API_KEY=bench-admin OBS_CONFIG="$(store static_usage)")
+key[static_usage]=bench-key
+port[managed_bare]=$(start_obs ADMIN_API_KEY=bench-admin USAGE_RECORDS=false OBS_CONFIG="$(store managed_bare)")
+python3 scripts/write-bench-keys.py "$work/managed_bare.db" none
+port[managed]=$(start_obs ADMIN_API_KEY=bench-admin OBS_CONFIG="$(store managed)")
+python3 scripts/write-bench-keys.py "$work/managed.db" none
+port[limits]=$(start_obs ADMIN_API_KEY=bench-admin OBS_CONFIG="$(store limits)")
 python3 scripts/write-bench-keys.py "$work/limits.db" limits
+for row in managed_bare managed limits; do key[$row]=obs-sk-bench-5000; done
+rows="static static_usage managed_bare managed limits"
 sleep 2 # keys.refresh_seconds = 1
 
 # wrk's latency line in microseconds: "50%   85.00us" / "1.20ms".
@@ -58,9 +70,9 @@ measure() {
   echo "$(micros "$(echo "$out" | awk '/^ *50%/ {print $2}')") $(micros "$(echo "$out" | awk '/^ *99%/ {print $2}')") $(echo "$out" | awk '/Requests\/sec/ {print $2}')"
 }
 for round in $(seq "$ROUNDS"); do
-  echo "static $(measure static "$static_port" bench-key)" >>"$work/results"
-  echo "managed $(measure managed "$managed_port" obs-sk-bench-5000)" >>"$work/results"
-  echo "limits $(measure limits "$limits_port" obs-sk-bench-5000)" >>"$work/results"
+  for row in $rows; do
+    echo "$row $(measure "$row" "${port[$row]}" "${key[$row]}")" >>"$work/results"
+  done
   echo "round $round of $ROUNDS done" >&2
 done
 # The median round by p50, per row.
@@ -71,17 +83,20 @@ for line in open(sys.argv[1]):
     name, p50, p99, rps = line.split()
     rows.setdefault(name, []).append((float(p50), float(p99), float(rps)))
 labels = {"static": "static key, no key store, no usage records",
+          "static_usage": "static key, usage records on",
+          "managed_bare": "managed key of 10,000, usage records off",
           "managed": "managed key of 10,000, usage records on",
           "limits": "managed key with rpm + tpm + max_parallel in process, usage records on"}
+names = ["static", "static_usage", "managed_bare", "managed", "limits"]
 base = statistics.median(r[0] for r in rows["static"])
 print("| request | p50 | p99 | requests/s at 1 | p50 vs static |")
 print("|---|---|---|---|---|")
-for name in ("static", "managed", "limits"):
+for name in names:
     p50 = statistics.median(r[0] for r in rows[name])
     p99 = statistics.median(r[1] for r in rows[name])
     rps = statistics.median(r[2] for r in rows[name])
     delta = "—" if name == "static" else f"{p50 - base:+.1f} µs"
     print(f"| {labels[name]} | {p50:.1f} µs | {p99:.1f} µs | {rps:,.0f} | {delta} |")
 print(f"\nrounds: {len(rows['static'])}; all p50 (µs): " + "; ".join(
-    f"{n} " + ", ".join(f"{r[0]:.1f}" for r in rows[n]) for n in ("static", "managed", "limits")))
+    f"{n} " + ", ".join(f"{r[0]:.1f}" for r in rows[n]) for n in names))
 PY

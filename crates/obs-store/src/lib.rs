@@ -15,6 +15,7 @@
 pub mod keys;
 mod migrations;
 pub mod responses;
+mod sqlite_batch;
 pub mod usage;
 
 use std::time::Duration;
@@ -38,6 +39,9 @@ pub enum StoreError {
     /// A stored value is not what obs wrote.
     #[error("store: a stored row is malformed: {0}")]
     Malformed(String),
+    /// A batch could not be encoded for the database.
+    #[error("store: {0}")]
+    Encode(String),
 }
 
 /// Which database a store is.

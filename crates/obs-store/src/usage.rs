@@ -47,7 +47,7 @@ pub struct UsageRow {
     pub cost_micro_usd: i64,
 }
 
-const COLUMNS: [&str; 17] = [
+pub(crate) const COLUMNS: [&str; 17] = [
     "at_ms",
     "request_id",
     "key_id",
@@ -67,15 +67,9 @@ const COLUMNS: [&str; 17] = [
     "cost_micro_usd",
 ];
 
-/// Rows per `INSERT`, measured (`examples/usage_rate.rs`, docs/benchmarks.md): SQLite through sqlx is fastest with
-/// short statements (10 rows: ~68,000 rows/s, against ~17,000 with 200), PostgreSQL with long ones (fewer round
-/// trips; 200 rows of 17 parameters stays far below its limit).
-fn rows_per_insert(backend: crate::Backend) -> usize {
-    match backend {
-        crate::Backend::Sqlite => 10,
-        crate::Backend::Postgres => 200,
-    }
-}
+/// Rows per `INSERT` on PostgreSQL: long statements mean fewer round trips, and 200 rows of 17 parameters stay far
+/// below its limit. SQLite takes a whole batch as one JSON parameter (`sqlite_batch.rs`).
+const POSTGRES_ROWS_PER_INSERT: usize = 200;
 
 /// What to total and how to group.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -137,58 +131,21 @@ impl Store {
     /// Stores `rows` in one transaction.
     pub async fn insert_usage(&self, rows: &[UsageRow]) -> Result<(), StoreError> {
         let mut transaction = self.begin_write().await?;
-        for batch in rows.chunks(rows_per_insert(self.backend())) {
-            let placeholders: Vec<String> = (0..batch.len())
-                .map(|r| {
-                    let params: Vec<String> =
-                        (1..=COLUMNS.len()).map(|c| format!("${}", r * COLUMNS.len() + c)).collect();
-                    format!("({})", params.join(", "))
-                })
-                .collect();
-            let statement =
-                format!("INSERT INTO obs_usage ({}) VALUES {}", COLUMNS.join(", "), placeholders.join(", "));
-            let mut query = sqlx::query(&statement);
-            for row in batch {
-                query = query
-                    .bind(row.at_ms)
-                    .bind(&row.request_id)
-                    .bind(&row.key_id)
-                    .bind(&row.team)
-                    .bind(&row.route)
-                    .bind(&row.model)
-                    .bind(&row.provider)
-                    .bind(&row.target)
-                    .bind(row.status)
-                    .bind(row.input_tokens)
-                    .bind(row.cache_read_tokens)
-                    .bind(row.cache_write_tokens)
-                    .bind(row.output_tokens)
-                    .bind(row.reasoning_tokens)
-                    .bind(row.duration_us)
-                    .bind(row.overhead_us)
-                    .bind(row.cost_micro_usd);
-            }
-            query.execute(&mut *transaction).await?;
+        let sqlite = self.backend() == crate::Backend::Sqlite;
+        if sqlite {
+            crate::sqlite_batch::insert_usage(&mut transaction, rows).await?;
+        } else {
+            insert_values(&mut transaction, rows).await?;
         }
         let mut daily: std::collections::BTreeMap<(&str, i64), i64> = std::collections::BTreeMap::new();
         for row in rows.iter().filter(|row| row.cost_micro_usd != 0) {
             *daily.entry((row.key_id.as_str(), row.at_ms.div_euclid(86_400_000))).or_default() += row.cost_micro_usd;
         }
-        // One statement per few hundred (key, day) totals: a batch can touch a row per key it saw.
         let daily: Vec<((&str, i64), i64)> = daily.into_iter().collect();
-        for chunk in daily.chunks(rows_per_insert(self.backend())) {
-            let values: Vec<String> =
-                (0..chunk.len()).map(|i| format!("(${}, ${}, ${})", i * 3 + 1, i * 3 + 2, i * 3 + 3)).collect();
-            let statement = format!(
-                "INSERT INTO obs_daily_spend (key_id, day, cost_micro_usd) VALUES {}
-                 ON CONFLICT (key_id, day) DO UPDATE SET cost_micro_usd = obs_daily_spend.cost_micro_usd + excluded.cost_micro_usd",
-                values.join(", ")
-            );
-            let mut query = sqlx::query(&statement);
-            for ((key_id, day), cost) in chunk {
-                query = query.bind(*key_id).bind(*day).bind(*cost);
-            }
-            query.execute(&mut *transaction).await?;
+        if sqlite && !daily.is_empty() {
+            crate::sqlite_batch::add_daily_spend(&mut transaction, &daily).await?;
+        } else if !sqlite {
+            add_daily_spend_values(&mut transaction, &daily).await?;
         }
         transaction.commit().await?;
         Ok(())
@@ -303,4 +260,66 @@ impl Store {
     pub async fn usage_count(&self) -> Result<i64, StoreError> {
         Ok(sqlx::query("SELECT COUNT(*) FROM obs_usage").fetch_one(self.pool()).await?.try_get(0)?)
     }
+}
+
+/// PostgreSQL: multi-row `INSERT … VALUES` of [`POSTGRES_ROWS_PER_INSERT`] rows.
+async fn insert_values(
+    transaction: &mut sqlx::Transaction<'static, sqlx::Any>,
+    rows: &[UsageRow],
+) -> Result<(), StoreError> {
+    for batch in rows.chunks(POSTGRES_ROWS_PER_INSERT) {
+        let placeholders: Vec<String> = (0..batch.len())
+            .map(|r| {
+                let params: Vec<String> = (1..=COLUMNS.len()).map(|c| format!("${}", r * COLUMNS.len() + c)).collect();
+                format!("({})", params.join(", "))
+            })
+            .collect();
+        let statement = format!("INSERT INTO obs_usage ({}) VALUES {}", COLUMNS.join(", "), placeholders.join(", "));
+        let mut query = sqlx::query(&statement);
+        for row in batch {
+            query = query
+                .bind(row.at_ms)
+                .bind(&row.request_id)
+                .bind(&row.key_id)
+                .bind(&row.team)
+                .bind(&row.route)
+                .bind(&row.model)
+                .bind(&row.provider)
+                .bind(&row.target)
+                .bind(row.status)
+                .bind(row.input_tokens)
+                .bind(row.cache_read_tokens)
+                .bind(row.cache_write_tokens)
+                .bind(row.output_tokens)
+                .bind(row.reasoning_tokens)
+                .bind(row.duration_us)
+                .bind(row.overhead_us)
+                .bind(row.cost_micro_usd);
+        }
+        query.execute(&mut **transaction).await?;
+    }
+    Ok(())
+}
+
+/// PostgreSQL: each `(key id, UTC day, cost)` added to `obs_daily_spend`, a few hundred per statement.
+async fn add_daily_spend_values(
+    transaction: &mut sqlx::Transaction<'static, sqlx::Any>,
+    daily: &[((&str, i64), i64)],
+) -> Result<(), StoreError> {
+    // One statement per few hundred (key, day) totals: a batch can touch a row per key it saw.
+    for chunk in daily.chunks(POSTGRES_ROWS_PER_INSERT) {
+        let values: Vec<String> =
+            (0..chunk.len()).map(|i| format!("(${}, ${}, ${})", i * 3 + 1, i * 3 + 2, i * 3 + 3)).collect();
+        let statement = format!(
+            "INSERT INTO obs_daily_spend (key_id, day, cost_micro_usd) VALUES {}
+             ON CONFLICT (key_id, day) DO UPDATE SET cost_micro_usd = obs_daily_spend.cost_micro_usd + excluded.cost_micro_usd",
+            values.join(", ")
+        );
+        let mut query = sqlx::query(&statement);
+        for ((key_id, day), cost) in chunk {
+            query = query.bind(*key_id).bind(*day).bind(*cost);
+        }
+        query.execute(&mut **transaction).await?;
+    }
+    Ok(())
 }

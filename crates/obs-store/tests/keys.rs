@@ -195,6 +195,32 @@ async fn usage(store: &Store) {
     assert!(spend.contains(&(b.clone(), 100 * 3 + 450 * 3)) && !spend.iter().any(|(k, _)| *k == a), "{spend:?}");
     let none = UsageQuery { key_id: Some(unique("nobody")), ..UsageQuery::default() };
     assert_eq!(store.usage_totals(&none).await.unwrap(), []);
+
+    // Every value comes back as written: text that needs escaping, absent values, the largest numbers.
+    let c = unique("key_c");
+    let odd = obs_store::UsageRow {
+        at_ms: day + 3 * 86_400_000,
+        request_id: unique("req \"quoted\" \\ back"),
+        key_id: c.clone(),
+        team: Some("équipe 🚀 'x'\n\t".to_owned()),
+        route: "messages".to_owned(),
+        model: None,
+        provider: None,
+        target: None,
+        status: 499,
+        input_tokens: i64::MAX,
+        cache_read_tokens: 0,
+        cache_write_tokens: 0,
+        output_tokens: -1,
+        reasoning_tokens: 7,
+        duration_us: 1,
+        overhead_us: 0,
+        cost_micro_usd: 0,
+    };
+    store.insert_usage(std::slice::from_ref(&odd)).await.unwrap();
+    let back = store.recent_usage(1).await.unwrap();
+    assert_eq!(back, [odd]);
+    store.insert_usage(&[]).await.unwrap();
 }
 
 #[tokio::test]
