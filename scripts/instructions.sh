@@ -14,6 +14,8 @@
 #   KEYS=managed bash scripts/instructions.sh    # the OpenAI path with a static key, then with managed keys (10,000 in
 #                                                # the store), usage records off and on: no limits, rpm/tpm/max_parallel
 #                                                # in process, then in Redis (needs redis-server)
+#   KEEP_PROFILES=dir bash scripts/instructions.sh  # also keep each row's callgrind profile as dir/<row>.callgrind
+#                                                # (callgrind_annotate --inclusive=yes dir/1.callgrind: where it goes)
 #   UPSTREAM=nginx bash scripts/instructions.sh  # the OpenAI path in front of a static nginx serving the emulator's
 #                                                # answer and whole transcript from files (needs nginx), as obs-bench's
 #                                                # static-upstream table: every event of a stream in one read
@@ -83,6 +85,11 @@ measure() {
   sleep 0.3
   total=$(grep -h -E '^(summary|totals):' "$work"/cg.* | head -1 | awk '{print $2}')
   echo "| $1${row_note:-} | $2 | $((total / N)) |"
+  if [ -n "${KEEP_PROFILES:-}" ]; then
+    mkdir -p "$KEEP_PROFILES"
+    profiled=$((${profiled:-0} + 1))
+    cp "$(ls "$work"/cg.* | head -1)" "$KEEP_PROFILES/$profiled.callgrind"
+  fi
 }
 
 echo "| path | mode | instructions per request |"

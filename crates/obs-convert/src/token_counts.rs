@@ -3,6 +3,8 @@
 //! records (docs/reference/keys.md §8). `input` always counts every input token, cached or not, as OpenAI's
 //! `prompt_tokens` does; APIs that count cache reads and writes beside their input (Anthropic, Converse) are added up.
 
+use serde::Deserialize;
+use serde::de::{Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 
 /// One answer's tokens.
@@ -20,69 +22,211 @@ pub struct TokenCounts {
     pub reasoning: u64,
 }
 
-fn number(object: &Value, names: &[&str]) -> Option<u64> {
-    names.iter().find_map(|name| object.get(*name).and_then(Value::as_u64))
+/// A count as the APIs write it: a non-negative integer; anything else (a float, a string, null) counts as absent,
+/// as `Value::as_u64` would have it — without building a `Value`.
+#[derive(Debug, Default, Clone, Copy)]
+struct Count(Option<u64>);
+
+impl<'de> Deserialize<'de> for Count {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visit;
+        impl<'de> Visitor<'de> for Visit {
+            type Value = Count;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a token count")
+            }
+            fn visit_u64<E>(self, n: u64) -> Result<Count, E> {
+                Ok(Count(Some(n)))
+            }
+            fn visit_i64<E>(self, n: i64) -> Result<Count, E> {
+                Ok(Count(u64::try_from(n).ok()))
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<Count, E> {
+                Ok(Count(None))
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<Count, E> {
+                Ok(Count(None))
+            }
+            fn visit_str<E>(self, _: &str) -> Result<Count, E> {
+                Ok(Count(None))
+            }
+            fn visit_unit<E>(self) -> Result<Count, E> {
+                Ok(Count(None))
+            }
+            fn visit_none<E>(self) -> Result<Count, E> {
+                Ok(Count(None))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Count, A::Error> {
+                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(Count(None))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Count, A::Error> {
+                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(Count(None))
+            }
+        }
+        deserializer.deserialize_any(Visit)
+    }
 }
 
-impl TokenCounts {
-    /// Counts from one `usage` object of any of the shapes above; `None` when it holds no token count.
-    pub fn from_usage(usage: &Value) -> Option<Self> {
-        let input = number(usage, &["prompt_tokens", "input_tokens", "inputTokens", "inputTokenCount"]);
-        let output = number(usage, &["completion_tokens", "output_tokens", "outputTokens", "outputTokenCount"]);
+/// A `…_details` object: the counts obs reads of it.
+#[derive(Debug, Default, Deserialize)]
+struct Details {
+    #[serde(default)]
+    cached_tokens: Count,
+    #[serde(default)]
+    reasoning_tokens: Count,
+}
+
+/// Every member of a `usage` object of any API that obs reads, by its name in each API; the rest is skipped.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+#[allow(non_snake_case)]
+struct UsageFields {
+    prompt_tokens: Option<Count>,
+    input_tokens: Count,
+    inputTokens: Count,
+    inputTokenCount: Count,
+    completion_tokens: Count,
+    output_tokens: Count,
+    outputTokens: Count,
+    outputTokenCount: Count,
+    prompt_tokens_details: Option<Lenient<Details>>,
+    input_tokens_details: Option<Lenient<Details>>,
+    completion_tokens_details: Option<Lenient<Details>>,
+    output_tokens_details: Option<Lenient<Details>>,
+    cache_read_input_tokens: Count,
+    cacheReadInputTokens: Count,
+    cacheReadInputTokenCount: Count,
+    cache_creation_input_tokens: Count,
+    cacheWriteInputTokens: Count,
+    cacheWriteInputTokenCount: Count,
+}
+
+/// An object read as `T`, or absent when the member is something else (`"usage": 3`, `"usage": null`).
+#[derive(Debug)]
+struct Lenient<T>(Option<T>);
+
+impl<T> Default for Lenient<T> {
+    fn default() -> Self {
+        Lenient(None)
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Lenient<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visit<T>(std::marker::PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> Visitor<'de> for Visit<T> {
+            type Value = Lenient<T>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Lenient<T>, A::Error> {
+                T::deserialize(serde::de::value::MapAccessDeserializer::new(map)).map(|t| Lenient(Some(t)))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Lenient<T>, A::Error> {
+                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(Lenient(None))
+            }
+            fn visit_u64<E>(self, _: u64) -> Result<Lenient<T>, E> {
+                Ok(Lenient(None))
+            }
+            fn visit_i64<E>(self, _: i64) -> Result<Lenient<T>, E> {
+                Ok(Lenient(None))
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<Lenient<T>, E> {
+                Ok(Lenient(None))
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<Lenient<T>, E> {
+                Ok(Lenient(None))
+            }
+            fn visit_str<E>(self, _: &str) -> Result<Lenient<T>, E> {
+                Ok(Lenient(None))
+            }
+            fn visit_unit<E>(self) -> Result<Lenient<T>, E> {
+                Ok(Lenient(None))
+            }
+            fn visit_none<E>(self) -> Result<Lenient<T>, E> {
+                Ok(Lenient(None))
+            }
+        }
+        deserializer.deserialize_any(Visit(std::marker::PhantomData))
+    }
+}
+
+fn details(details: Option<&Lenient<Details>>) -> Option<&Details> {
+    details.and_then(|d| d.0.as_ref())
+}
+
+impl UsageFields {
+    fn counts(&self) -> Option<TokenCounts> {
+        let first = |counts: &[Count]| counts.iter().find_map(|c| c.0);
+        let prompt = self.prompt_tokens.and_then(|c| c.0);
+        let input = prompt.or_else(|| first(&[self.input_tokens, self.inputTokens, self.inputTokenCount]));
+        let output = first(&[self.completion_tokens, self.output_tokens, self.outputTokens, self.outputTokenCount]);
         if input.is_none() && output.is_none() {
             return None;
         }
         // OpenAI's shapes (chat, Responses) report cache reads inside their input, in a details object.
-        let details = usage.get("prompt_tokens_details").or_else(|| usage.get("input_tokens_details"));
-        let details_read = details.and_then(|d| number(d, &["cached_tokens"]));
+        let input_details =
+            details(self.prompt_tokens_details.as_ref()).or_else(|| details(self.input_tokens_details.as_ref()));
+        let details_read = input_details.and_then(|d| d.cached_tokens.0);
         let beside_read =
-            number(usage, &["cache_read_input_tokens", "cacheReadInputTokens", "cacheReadInputTokenCount"]);
+            first(&[self.cache_read_input_tokens, self.cacheReadInputTokens, self.cacheReadInputTokenCount]);
         let write =
-            number(usage, &["cache_creation_input_tokens", "cacheWriteInputTokens", "cacheWriteInputTokenCount"])
+            first(&[self.cache_creation_input_tokens, self.cacheWriteInputTokens, self.cacheWriteInputTokenCount])
                 .unwrap_or(0);
         let input = input.unwrap_or(0);
         let (input, cache_read) = match (details_read, beside_read) {
             // Anthropic and Converse: input counts only the uncached part.
             (None, Some(read)) => (input + read + write, read),
-            (None, None) if usage.get("prompt_tokens").is_none() && usage.get("input_tokens_details").is_none() => {
-                (input + write, 0)
-            }
+            (None, None) if self.prompt_tokens.is_none() && self.input_tokens_details.is_none() => (input + write, 0),
             (read, _) => (input, read.unwrap_or(0)),
         };
-        let reasoning = usage
-            .get("completion_tokens_details")
-            .or_else(|| usage.get("output_tokens_details"))
-            .and_then(|d| number(d, &["reasoning_tokens"]))
+        let reasoning = details(self.completion_tokens_details.as_ref())
+            .or_else(|| details(self.output_tokens_details.as_ref()))
+            .and_then(|d| d.reasoning_tokens.0)
             .unwrap_or(0);
         Some(TokenCounts { input, cache_read, cache_write: write, output: output.unwrap_or(0), reasoning })
+    }
+}
+
+impl TokenCounts {
+    /// Counts from one `usage` object of any of the shapes above; `None` when it holds no token count.
+    pub fn from_usage(usage: &Value) -> Option<Self> {
+        Lenient::<UsageFields>::deserialize(usage).ok()?.0?.counts()
     }
 
     /// Counts from a whole answer's JSON: its top-level `usage` (chat, Responses, Messages, Converse, embeddings),
     /// a `message_start` event's `message.usage`, a Responses event's `response.usage`, or InvokeModel's
-    /// `amazon-bedrock-invocationMetrics`. Only those members are built; the rest of the document is skipped
-    /// without allocating (an answer can be large, and this runs once per answer).
+    /// `amazon-bedrock-invocationMetrics`. Only the counts are read — into fixed fields, nothing built — and the rest
+    /// of the document is skipped (an answer can be large, and this runs once per answer).
     pub fn from_answer(json: &[u8]) -> Option<Self> {
-        #[derive(serde::Deserialize)]
+        #[derive(Deserialize)]
         struct Inner {
-            usage: Option<Value>,
+            #[serde(default)]
+            usage: Lenient<UsageFields>,
         }
-        #[derive(serde::Deserialize)]
+        #[derive(Deserialize)]
         struct Shapes {
-            usage: Option<Value>,
-            message: Option<Inner>,
-            response: Option<Inner>,
-            #[serde(rename = "amazon-bedrock-invocationMetrics")]
-            metrics: Option<Value>,
+            #[serde(default)]
+            usage: Lenient<UsageFields>,
+            #[serde(default)]
+            message: Lenient<Inner>,
+            #[serde(default)]
+            response: Lenient<Inner>,
+            #[serde(rename = "amazon-bedrock-invocationMetrics", default)]
+            metrics: Lenient<UsageFields>,
         }
         let shapes: Shapes = serde_json::from_slice(json).ok()?;
+        let inner = |inner: Lenient<Inner>| inner.0.and_then(|i| i.usage.0);
         shapes
             .usage
-            .filter(Value::is_object)
-            .or_else(|| shapes.message.and_then(|m| m.usage))
-            .or_else(|| shapes.response.and_then(|r| r.usage))
-            .as_ref()
-            .and_then(Self::from_usage)
-            .or_else(|| shapes.metrics.as_ref().and_then(Self::from_usage))
+            .0
+            .or_else(|| inner(shapes.message))
+            .or_else(|| inner(shapes.response))
+            .and_then(|usage| usage.counts())
+            .or_else(|| shapes.metrics.0.and_then(|m| m.counts()))
     }
 
     /// [`TokenCounts::from_answer`] of a parsed value.
