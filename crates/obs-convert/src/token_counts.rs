@@ -229,6 +229,11 @@ impl TokenCounts {
             .or_else(|| shapes.metrics.0.and_then(|m| m.counts()))
     }
 
+    /// Counts from one `usage` object's JSON text (as [`TokenCounts::from_usage`]).
+    pub fn from_usage_json(json: &[u8]) -> Option<Self> {
+        serde_json::from_slice::<Lenient<UsageFields>>(json).ok()?.0?.counts()
+    }
+
     /// [`TokenCounts::from_answer`] of a parsed value.
     pub fn from_answer_value(value: &Value) -> Option<Self> {
         value

@@ -134,7 +134,7 @@ async fn run(app: &Arc<App>, request: Request<Incoming>, log: &mut RequestLog) -
     let answer = match completion {
         // An OpenAI upstream's own answer, checked: sent as it came.
         Completion::Verbatim(verbatim) if target == TargetFormat::OpenAi => {
-            log.note_answer(verbatim.as_str().as_bytes());
+            log.note_verbatim(&verbatim);
             json_text(StatusCode::OK, verbatim.into_string())
         }
         completion => {

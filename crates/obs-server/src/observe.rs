@@ -116,6 +116,16 @@ impl RequestLog {
         }
     }
 
+    /// Notes the tokens of an OpenAI answer relayed as it came, from its `usage` object alone (found when the answer
+    /// was checked).
+    pub(crate) fn note_verbatim(&mut self, answer: &obs_models::openai::verbatim::VerbatimCompletion) {
+        if self.records_usage() {
+            let tokens =
+                answer.usage_json().and_then(|u| obs_convert::token_counts::TokenCounts::from_usage_json(u.as_bytes()));
+            self.note_tokens(tokens);
+        }
+    }
+
     /// Notes the tokens of an OpenAI-shaped usage object (typed answers and chunks).
     pub(crate) fn note_usage(&mut self, usage: &obs_models::openai::Usage) {
         if self.records_usage() {

@@ -10,6 +10,8 @@ use crate::openai::ChatCompletionResponse;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VerbatimCompletion {
     json: String,
+    /// Where its `usage` member stands (key and value), when it has one.
+    usage: Option<(usize, usize)>,
 }
 
 impl VerbatimCompletion {
@@ -21,13 +23,18 @@ impl VerbatimCompletion {
     /// let answer =
     /// r#"{"id":"c1","object":"chat.completion","created":7,"model":"m","choices":[{"index":0,"message":{"role":"assistant","content":"Hi"},"logprobs":null,"finish_reason":"stop"}],"usage":{"prompt_tokens":1,"completion_tokens":1,"total_tokens":2}}"#; assert!(VerbatimCompletion::check(answer.to_owned()).is_ok());
     ///
+    /// assert_eq!(
+    ///     VerbatimCompletion::check(answer.to_owned()).unwrap().usage_json(),
+    ///     Some(r#"{"prompt_tokens":1,"completion_tokens":1,"total_tokens":2}"#)
+    /// );
+    ///
     /// // Without `content` the typed path writes `"content":null`: handed back to it.
     /// let no_content = answer.replace(r#","content":"Hi""#, "");
     /// assert!(VerbatimCompletion::check(no_content).is_err());
     /// ```
     pub fn check(json: String) -> Result<Self, NotVerbatim> {
         match completion(&json) {
-            Ok(()) => Ok(VerbatimCompletion { json }),
+            Ok(usage) => Ok(VerbatimCompletion { json, usage }),
             Err(refused) => Err(NotVerbatim::new(json, &refused)),
         }
     }
@@ -35,6 +42,13 @@ impl VerbatimCompletion {
     /// The JSON as it came.
     pub fn as_str(&self) -> &str {
         &self.json
+    }
+
+    /// The `usage` object's text, when the answer has one (found by the check: nothing is parsed again).
+    pub fn usage_json(&self) -> Option<&str> {
+        let (start, end) = self.usage?;
+        let member = self.json.get(start..end)?;
+        member.find('{').and_then(|brace| member.get(brace..))
     }
 
     /// The JSON, to send.
@@ -49,18 +63,21 @@ impl VerbatimCompletion {
 }
 
 /// The top level: what the typed `ChatCompletionResponse` requires, `usage` an object when present (the typed path
-/// drops a `null` one), anything else beside.
-fn completion(json: &str) -> Scan<()> {
+/// drops a `null` one), anything else beside; the span of the `usage` member.
+fn completion(json: &str) -> Scan<Option<(usize, usize)>> {
     let mut scanner = Scanner::new(json)?;
     let (mut id, mut object, mut created, mut model, mut choices, mut usage_seen) =
         (None, None, None, None, None, None);
-    scanner.object(|s, Member { key, .. }| match key {
+    scanner.object(|s, Member { key, start }| match key {
         b"id" => once(&mut id, text(s)?, s),
         b"object" => once(&mut object, text(s)?, s),
         b"created" => once(&mut created, s.unsigned()?, s),
         b"model" => once(&mut model, text(s)?, s),
         b"choices" => once(&mut choices, s.array(choice)?, s),
-        b"usage" => once(&mut usage_seen, usage(s)?, s),
+        b"usage" => {
+            usage(s)?;
+            once(&mut usage_seen, (start, s.position()), s)
+        }
         _ => s.value().map(drop),
     })?;
     scanner.end()?;
@@ -68,7 +85,8 @@ fn completion(json: &str) -> Scan<()> {
     required(object, "no object")?;
     required(created, "no created")?;
     required(model, "no model")?;
-    required(choices, "no choices").map(drop)
+    required(choices, "no choices")?;
+    Ok(usage_seen)
 }
 
 /// One choice: `index`, `message`, and `finish_reason` and `logprobs` present (the typed path always writes them).
