@@ -14,10 +14,10 @@ use obs_models::error::ErrorCode;
 use obs_service::routing::Served;
 use obs_service::{RequestContext, RuntimeAnswer, RuntimeAnswerStream, RuntimeCall, RuntimeInput, RuntimeStream};
 
+use crate::answered::{self, Answered};
 use crate::app::App;
 use crate::aws_errors::error_response;
 use crate::body::{Body, json_text};
-use crate::chat::{X_OBS_RETRIES, X_OBS_TARGET, count_retries, name_target};
 use crate::observe::RequestLog;
 use crate::{bedrock_stream, request_body, sigv4};
 
@@ -80,45 +80,20 @@ enum Outcome {
     Stream(RuntimeAnswerStream),
 }
 
-pub(crate) async fn handle(
-    app: &Arc<App>,
-    request: Request<Incoming>,
-    mut log: RequestLog,
-) -> (Response<Body>, Option<RequestLog>) {
+pub(crate) async fn handle(app: &Arc<App>, request: Request<Incoming>, mut log: RequestLog) -> Answered {
     let request_id = log.request_id.clone();
     let (mut response, log) = match run(app, request, &mut log).await {
-        Ok(Outcome::Whole(mut response, served)) => {
-            if let Some(value) = name_target(app, &served, &mut log) {
-                response.headers_mut().insert(X_OBS_TARGET, value);
-            }
-            count_retries(served.retries, &mut response, &mut log);
-            (response, Some(log))
-        }
+        Ok(Outcome::Whole(response, served)) => answered::whole(app, response, &served, log),
         Ok(Outcome::Stream(RuntimeAnswerStream { frames, served })) => {
-            log.status = 200;
-            log.outcome = "completed";
-            let header = name_target(app, &served, &mut log);
-            log.retries = served.retries;
-            let mut response = bedrock_stream::relay(app.clone(), frames, log);
-            if let Some(value) = header {
-                response.headers_mut().insert(X_OBS_TARGET, value);
-            }
-            if served.retries > 0 {
-                response.headers_mut().insert(X_OBS_RETRIES, HeaderValue::from(served.retries));
-            }
-            (response, None)
+            answered::streamed(app, &served, log, |log| bedrock_stream::relay(app.clone(), frames, log))
         }
-        Err(error) => {
-            log.error_code = Some(error.code.as_str());
-            log.error_detail.clone_from(&error.detail);
-            log.outcome = "error";
-            let mut response = error_response(&error);
+        Err(error) => answered::failed(&error, log, |error| {
+            let mut response = error_response(error);
             if error.code == ErrorCode::MethodNotAllowed {
                 response.headers_mut().insert(header::ALLOW, HeaderValue::from_static("POST"));
             }
-            count_retries(error.retries, &mut response, &mut log);
-            (response, Some(log))
-        }
+            response
+        }),
     };
     if let Ok(value) = HeaderValue::from_str(&request_id) {
         response.headers_mut().insert(X_AMZN_REQUESTID, value);

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use http::{HeaderName, HeaderValue, Request, Response, StatusCode};
+use http::{Request, Response, StatusCode};
 use hyper::body::Incoming;
 use obs_convert::guardrail::with_bedrock_keys;
 use obs_convert::ingress::parse_chat_request;
@@ -15,6 +15,7 @@ use obs_models::openai::ChatCompletionResponse;
 use obs_service::routing::Served;
 use obs_service::{Answer, AnswerStream, ChatService, Completion, RequestContext};
 
+use crate::answered::{self, Answered};
 use crate::app::App;
 use crate::body::{Body, json, json_text};
 use obs_models::Error;
@@ -28,66 +29,16 @@ enum Outcome {
     Stream { answer: AnswerStream, target: TargetFormat, include_usage: bool },
 }
 
-pub(crate) async fn handle(
-    app: &Arc<App>,
-    request: Request<Incoming>,
-    mut log: RequestLog,
-) -> (Response<Body>, Option<RequestLog>) {
+pub(crate) async fn handle(app: &Arc<App>, request: Request<Incoming>, mut log: RequestLog) -> Answered {
     match run(app, request, &mut log).await {
-        Ok(Outcome::Whole(mut response, served)) => {
-            if let Some(value) = name_target(app, &served, &mut log) {
-                response.headers_mut().insert(X_OBS_TARGET, value);
-            }
-            count_retries(served.retries, &mut response, &mut log);
-            (response, Some(log))
-        }
+        Ok(Outcome::Whole(response, served)) => answered::whole(app, response, &served, log),
         Ok(Outcome::Stream { answer, target, include_usage }) => {
-            log.status = 200;
-            log.outcome = "completed";
             let encoder = encoder_for(target, include_usage);
             let AnswerStream { stream, served } = answer;
-            let header = name_target(app, &served, &mut log);
-            let retries = served.retries;
-            log.retries = retries;
-            let mut response = sse::response(app.clone(), stream, encoder, log);
-            if let Some(value) = header {
-                response.headers_mut().insert(X_OBS_TARGET, value);
-            }
-            if retries > 0 {
-                response.headers_mut().insert(X_OBS_RETRIES, HeaderValue::from(retries));
-            }
-            (response, None)
+            answered::streamed(app, &served, log, |log| sse::response(app.clone(), stream, encoder, log))
         }
-        Err(error) => {
-            log.error_code = Some(error.code.as_str());
-            log.error_detail.clone_from(&error.detail);
-            log.outcome = "error";
-            let mut response = error_response(&error);
-            count_retries(error.retries, &mut response, &mut log);
-            (response, Some(log))
-        }
+        Err(error) => answered::failed(&error, log, error_response),
     }
-}
-
-pub(crate) const X_OBS_TARGET: HeaderName = HeaderName::from_static("x-obs-target");
-pub(crate) const X_OBS_RETRIES: HeaderName = HeaderName::from_static("x-obs-retries");
-
-/// Names the retries obs made (a throttled upstream's 429s) in the log and, when there were any, in
-/// `x-obs-retries`: a client sees that its answer, or its error, came after repeated calls.
-pub(crate) fn count_retries(retries: u32, response: &mut Response<Body>, log: &mut RequestLog) {
-    log.retries = retries;
-    if retries > 0 {
-        response.headers_mut().insert(X_OBS_RETRIES, HeaderValue::from(retries));
-    }
-}
-
-/// Logs who served the answer; the `x-obs-target` value naming it, unless `server.expose_target_header` is off.
-pub(crate) fn name_target(app: &App, served: &Served, log: &mut RequestLog) -> Option<HeaderValue> {
-    let target = served.target();
-    let header = if app.expose_target { HeaderValue::try_from(target.as_bytes()).ok() } else { None };
-    log.provider = Some(served.provider.clone());
-    log.target = Some(target);
-    header
 }
 
 async fn run(app: &Arc<App>, request: Request<Incoming>, log: &mut RequestLog) -> Result<Outcome, Error> {

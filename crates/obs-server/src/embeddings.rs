@@ -4,15 +4,15 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use http::{Request, Response, StatusCode};
+use http::{Request, StatusCode};
 use hyper::body::Incoming;
 use obs_adapters::EmbeddingsOutput;
 use obs_models::Error;
 use obs_service::{EmbeddingsAnswer, RequestContext};
 
+use crate::answered::{self, Answered};
 use crate::app::App;
-use crate::body::{Body, json, json_text};
-use crate::chat::{X_OBS_TARGET, count_retries, name_target};
+use crate::body::{json, json_text};
 use crate::errors::error_response;
 use crate::observe::RequestLog;
 use crate::request_body;
@@ -20,14 +20,10 @@ use crate::request_body;
 /// `POST /v1/embeddings`.
 pub(crate) const EMBEDDINGS: &str = "/v1/embeddings";
 
-pub(crate) async fn handle(
-    app: &Arc<App>,
-    request: Request<Incoming>,
-    mut log: RequestLog,
-) -> (Response<Body>, Option<RequestLog>) {
+pub(crate) async fn handle(app: &Arc<App>, request: Request<Incoming>, mut log: RequestLog) -> Answered {
     match run(app, request, &mut log).await {
         Ok(EmbeddingsAnswer { output, served }) => {
-            let mut response = match output {
+            let response = match output {
                 EmbeddingsOutput::Verbatim(bytes) => {
                     log.note_answer(&bytes);
                     match String::from_utf8(bytes.to_vec()) {
@@ -47,20 +43,9 @@ pub(crate) async fn handle(
                     json(StatusCode::OK, &answer)
                 }
             };
-            if let Some(value) = name_target(app, &served, &mut log) {
-                response.headers_mut().insert(X_OBS_TARGET, value);
-            }
-            count_retries(served.retries, &mut response, &mut log);
-            (response, Some(log))
+            answered::whole(app, response, &served, log)
         }
-        Err(error) => {
-            log.error_code = Some(error.code.as_str());
-            log.error_detail.clone_from(&error.detail);
-            log.outcome = "error";
-            let mut response = error_response(&error);
-            count_retries(error.retries, &mut response, &mut log);
-            (response, Some(log))
-        }
+        Err(error) => answered::failed(&error, log, error_response),
     }
 }
 

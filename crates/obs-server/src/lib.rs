@@ -11,6 +11,7 @@
 #![forbid(unsafe_code)]
 
 mod admission;
+mod answered;
 mod anthropic_errors;
 mod app;
 mod auth;

@@ -19,10 +19,10 @@ use obs_service::{
     MessagesAnswer, MessagesAnswerStream, MessagesEvents, MessagesInput, MessagesOutput, RequestContext,
 };
 
+use crate::answered::{self, Answered};
 use crate::anthropic_errors::error_response;
 use crate::app::App;
 use crate::body::{Body, json, json_text};
-use crate::chat::{X_OBS_RETRIES, X_OBS_TARGET, count_retries, name_target};
 use crate::observe::RequestLog;
 use crate::{messages_sse, request_body, sse};
 
@@ -43,49 +43,19 @@ enum Outcome {
     Stream(MessagesAnswerStream),
 }
 
-pub(crate) async fn handle(
-    app: &Arc<App>,
-    request: Request<Incoming>,
-    mut log: RequestLog,
-    route: Route,
-) -> (Response<Body>, Option<RequestLog>) {
+pub(crate) async fn handle(app: &Arc<App>, request: Request<Incoming>, mut log: RequestLog, route: Route) -> Answered {
     let request_id = log.request_id.clone();
     let (mut response, log) = match run(app, request, &mut log, route).await {
-        Ok(Outcome::Whole(mut response, served)) => {
-            if let Some(value) = name_target(app, &served, &mut log) {
-                response.headers_mut().insert(X_OBS_TARGET, value);
-            }
-            count_retries(served.retries, &mut response, &mut log);
-            (response, Some(log))
-        }
+        Ok(Outcome::Whole(response, served)) => answered::whole(app, response, &served, log),
         Ok(Outcome::Stream(MessagesAnswerStream { events, served })) => {
-            log.status = 200;
-            log.outcome = "completed";
-            let header = name_target(app, &served, &mut log);
-            let retries = served.retries;
-            log.retries = retries;
-            let mut response = match events {
+            answered::streamed(app, &served, log, |log| match events {
                 MessagesEvents::Native(events) => messages_sse::relay(app.clone(), events, log),
                 MessagesEvents::Converted(chunks) => {
                     sse::response(app.clone(), chunks, Box::new(ClaudeEventEncoder::messages()), log)
                 }
-            };
-            if let Some(value) = header {
-                response.headers_mut().insert(X_OBS_TARGET, value);
-            }
-            if retries > 0 {
-                response.headers_mut().insert(X_OBS_RETRIES, HeaderValue::from(retries));
-            }
-            (response, None)
+            })
         }
-        Err(error) => {
-            log.error_code = Some(error.code.as_str());
-            log.error_detail.clone_from(&error.detail);
-            log.outcome = "error";
-            let mut response = error_response(&error);
-            count_retries(error.retries, &mut response, &mut log);
-            (response, Some(log))
-        }
+        Err(error) => answered::failed(&error, log, error_response),
     };
     if let Ok(value) = HeaderValue::from_str(&request_id) {
         response.headers_mut().insert("request-id", value);

@@ -17,9 +17,9 @@ use obs_models::responses::{InputItem, ResponsesRequest};
 use obs_service::routing::Served;
 use obs_service::{Answer, AnswerStream, ChatService, RequestContext};
 
+use crate::answered::{self, Answered};
 use crate::app::App;
 use crate::body::{Body, json};
-use crate::chat::{X_OBS_RETRIES, X_OBS_TARGET, count_retries, name_target};
 use crate::errors::error_response;
 use crate::observe::RequestLog;
 use crate::stored::Stored;
@@ -35,56 +35,16 @@ enum Outcome {
     Native(obs_service::NativeResponseStream),
 }
 
-pub(crate) async fn handle(
-    app: &Arc<App>,
-    request: Request<Incoming>,
-    mut log: RequestLog,
-) -> (Response<Body>, Option<RequestLog>) {
+pub(crate) async fn handle(app: &Arc<App>, request: Request<Incoming>, mut log: RequestLog) -> Answered {
     match run(app, request, &mut log).await {
-        Ok(Outcome::Whole(mut response, served)) => {
-            if let Some(value) = name_target(app, &served, &mut log) {
-                response.headers_mut().insert(X_OBS_TARGET, value);
-            }
-            count_retries(served.retries, &mut response, &mut log);
-            (response, Some(log))
-        }
+        Ok(Outcome::Whole(response, served)) => answered::whole(app, response, &served, log),
         Ok(Outcome::Stream(AnswerStream { stream, served }, encoder)) => {
-            log.status = 200;
-            log.outcome = "completed";
-            let header = name_target(app, &served, &mut log);
-            let retries = served.retries;
-            log.retries = retries;
-            let mut response = sse::response(app.clone(), stream, encoder, log);
-            if let Some(value) = header {
-                response.headers_mut().insert(X_OBS_TARGET, value);
-            }
-            if retries > 0 {
-                response.headers_mut().insert(X_OBS_RETRIES, HeaderValue::from(retries));
-            }
-            (response, None)
+            answered::streamed(app, &served, log, |log| sse::response(app.clone(), stream, encoder, log))
         }
         Ok(Outcome::Native(obs_service::NativeResponseStream { bytes, served })) => {
-            log.status = 200;
-            log.outcome = "completed";
-            let header = name_target(app, &served, &mut log);
-            log.retries = served.retries;
-            let mut response = crate::responses_native::relay(app.clone(), bytes, log);
-            if let Some(value) = header {
-                response.headers_mut().insert(X_OBS_TARGET, value);
-            }
-            if served.retries > 0 {
-                response.headers_mut().insert(X_OBS_RETRIES, HeaderValue::from(served.retries));
-            }
-            (response, None)
+            answered::streamed(app, &served, log, |log| crate::responses_native::relay(app.clone(), bytes, log))
         }
-        Err(error) => {
-            log.error_code = Some(error.code.as_str());
-            log.error_detail.clone_from(&error.detail);
-            log.outcome = "error";
-            let mut response = error_response(&error);
-            count_retries(error.retries, &mut response, &mut log);
-            (response, Some(log))
-        }
+        Err(error) => answered::failed(&error, log, error_response),
     }
 }
 
