@@ -123,7 +123,8 @@ impl Gateway {
                     break Err(Error::new(ErrorCode::InternalError, "Internal server error"));
                 };
                 let attempted = call.call(&*adapter, attempt, candidate.model());
-                match obs_adapters::team::on_behalf_of(team.as_ref(), attempted).await {
+                let team = team.as_ref().filter(|_| candidate.provider().uses_team_sessions());
+                match obs_adapters::team::on_behalf_of(team, attempted).await {
                     Ok(output) => break Ok(output),
                     Err(error) => match self.retry.delay(retry, &error) {
                         Some(wait) if !last_attempt => {

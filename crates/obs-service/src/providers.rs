@@ -55,6 +55,13 @@ impl ProviderSlot {
         }
     }
 
+    /// Whether calls to this provider are made as the caller's team: a Bedrock provider with `aws.team_sessions`,
+    /// or a provider whose guardrail checks go to one. Elsewhere the team is not passed at all, so it costs nothing.
+    pub(crate) fn uses_team_sessions(&self) -> bool {
+        let own = matches!(&self.config, ProviderConfig::Bedrock(provider) if provider.aws.team_sessions);
+        own || self.checker.get().is_some_and(|checker| checker.uses_team_sessions())
+    }
+
     /// Checks this provider's guarded requests with `bedrock`'s `ApplyGuardrail` (set once, by the routing table).
     pub(crate) fn check_guardrails_with(&self, bedrock: Arc<ProviderSlot>) {
         let _ = self.checker.set(bedrock);
