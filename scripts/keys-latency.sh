@@ -19,13 +19,14 @@ bin=${CARGO_TARGET_DIR:-target}/release
 ROUNDS=${ROUNDS:-3}
 DURATION=${DURATION:-5}
 work=$(mktemp -d)
-pids=()
-cleanup() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"; }
+# Every process started is listed in $work/pids: start_obs runs in a command substitution (a subshell), where a
+# shell array would not reach the cleanup.
+cleanup() { xargs -r kill <"$work/pids" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
 port_of() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 "$bin/obs-mock" --port 0 >"$work/mock.out" &
-pids+=($!)
+echo $! >>"$work/pids"
 for _ in $(seq 100); do grep -q "listening on" "$work/mock.out" 2>/dev/null && break; sleep 0.05; done
 mock=$(sed -n 's/^listening on //p' "$work/mock.out")
 
@@ -35,7 +36,7 @@ start_obs() {
   port=$(port_of)
   env API_KEY=bench-key PORT="$port" OPENAI_API_KEY=sk-bench OPENAI_BASE_URL="$mock/v1" AWS_REGION=us-east-1 \
     AWS_EC2_METADATA_DISABLED=true LOG_LEVEL=warn "$@" "$bin/obs-server" >/dev/null 2>"$work/obs-$port.err" &
-  pids+=($!)
+  echo $! >>"$work/pids"
   for _ in $(seq 200); do curl -sf "http://127.0.0.1:$port/health" >/dev/null 2>&1 && break; sleep 0.05; done
   echo "$port"
 }

@@ -43,10 +43,7 @@ fn to_json<T: Serialize>(value: &T) -> Result<String, StoreError> {
 }
 
 /// Inserts `rows` into `obs_usage`.
-pub(crate) async fn insert_usage(
-    transaction: &mut Transaction<'static, Any>,
-    rows: &[UsageRow],
-) -> Result<(), StoreError> {
+pub(crate) async fn insert_usage(transaction: &mut Transaction<'_, Any>, rows: &[UsageRow]) -> Result<(), StoreError> {
     let batch: Vec<AsArray<'_>> = rows.iter().map(AsArray).collect();
     let fields: Vec<String> = (0..crate::usage::COLUMNS.len()).map(|i| format!("row ->> {i}")).collect();
     // Each record's array is taken out of the batch once (materialized): `value` read 17 times would be rebuilt as
@@ -63,7 +60,7 @@ pub(crate) async fn insert_usage(
 
 /// Adds each `(key id, UTC day, cost)` to `obs_daily_spend`.
 pub(crate) async fn add_daily_spend(
-    transaction: &mut Transaction<'static, Any>,
+    transaction: &mut Transaction<'_, Any>,
     daily: &[((&str, i64), i64)],
 ) -> Result<(), StoreError> {
     let triples: Vec<(&str, i64, i64)> = daily.iter().map(|((key, day), cost)| (*key, *day, *cost)).collect();
