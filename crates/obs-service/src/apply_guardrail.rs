@@ -36,16 +36,6 @@ impl GuardedAdapter {
     pub(crate) fn wrap(inner: Arc<dyn ChatAdapter>, bedrock: Arc<ProviderSlot>) -> Arc<dyn ChatAdapter> {
         Arc::new(GuardedAdapter { inner, bedrock })
     }
-
-    /// The verdict on `texts`, or `None` when the request names no guardrail.
-    async fn check(
-        &self,
-        guardrail: Option<&Guardrail>,
-        source: GuardrailSource,
-        texts: Vec<String>,
-    ) -> Result<Option<GuardrailVerdict>, Error> {
-        check_with(&self.bedrock, guardrail, source, texts).await
-    }
 }
 
 /// The verdict of `bedrock`'s ApplyGuardrail on `texts`, or `None` when there is no guardrail.
@@ -149,7 +139,8 @@ fn blocked(model: &str, verdict: &GuardrailVerdict) -> ChatCompletionResponse {
 impl ChatAdapter for GuardedAdapter {
     async fn chat(&self, request: ChatCompletionRequest, model: &str) -> Result<Completion, Error> {
         let guardrail = request.guardrail.clone();
-        if let Some(verdict) = self.check(guardrail.as_ref(), GuardrailSource::Input, input_texts(&request)).await?
+        if let Some(verdict) =
+            check_with(&self.bedrock, guardrail.as_ref(), GuardrailSource::Input, input_texts(&request)).await?
             && verdict.intervened
         {
             return Ok(Completion::Typed(blocked(&request.model, &verdict)));
@@ -160,7 +151,8 @@ impl ChatAdapter for GuardedAdapter {
         }
         let mut response = completion.into_typed()?;
         let text = response.choices.first().and_then(|c| c.message.content.clone()).unwrap_or_default();
-        if let Some(verdict) = self.check(guardrail.as_ref(), GuardrailSource::Output, vec![text]).await?
+        if let Some(verdict) =
+            check_with(&self.bedrock, guardrail.as_ref(), GuardrailSource::Output, vec![text]).await?
             && verdict.intervened
         {
             for choice in &mut response.choices {
@@ -175,7 +167,8 @@ impl ChatAdapter for GuardedAdapter {
 
     async fn chat_stream(&self, request: ChatCompletionRequest, model: &str) -> Result<ItemStream, Error> {
         let texts = input_texts(&request);
-        if let Some(verdict) = self.check(request.guardrail.as_ref(), GuardrailSource::Input, texts).await?
+        if let Some(verdict) =
+            check_with(&self.bedrock, request.guardrail.as_ref(), GuardrailSource::Input, texts).await?
             && verdict.intervened
         {
             let meta = ResponseMeta::new(request.model.clone(), now());

@@ -502,15 +502,10 @@ pub struct EffortBudgetsConfig {
 }
 
 impl EffortBudgetsConfig {
-    /// Each level's budget as configured, in the order of `obs_convert::bedrock::reasoning::EFFORTS`.
+    /// Each level's name and budget as configured, in the order of `obs_convert::bedrock::reasoning::EFFORTS`.
     pub fn levels(&self) -> [(&'static str, Option<u32>); 5] {
-        [
-            ("minimal", self.minimal),
-            ("low", self.low),
-            ("medium", self.medium),
-            ("high", self.high),
-            ("xhigh", self.xhigh),
-        ]
+        let configured = [self.minimal, self.low, self.medium, self.high, self.xhigh];
+        std::array::from_fn(|i| (obs_convert::bedrock::reasoning::EFFORTS[i], configured[i]))
     }
 
     /// The table: the configured budgets over the defaults.

@@ -8,8 +8,10 @@
 //!
 //! When `AWS_ROLE_ARN` is set with static keys or a profile, the role is assumed **on top of** them (external id,
 //! session name, duration). With a web-identity token file the role is the one assumed with the token — never
-//! assumed a second time from itself. Everything is an aws-config provider: resolved lazily on the first Bedrock
-//! call, cached and refreshed by the SDK; nothing is sent at start-up.
+//! assumed a second time from itself, through obs's own STS client (`web_identity.rs`, so `sts_endpoint_url`
+//! applies); the others are aws-config's providers. All are resolved lazily on the first Bedrock call, cached and
+//! refreshed by the SDK; nothing is sent at start-up. Team sessions (`team.rs`) are the provider's role assumed
+//! once per team, on the same base credentials.
 
 mod team;
 mod web_identity;

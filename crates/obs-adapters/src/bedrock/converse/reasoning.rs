@@ -53,10 +53,9 @@ pub(crate) fn knob(target: Target<'_>) -> Option<Knob> {
     KNOBS.iter().find(|(prefix, _)| id.starts_with(prefix)).map(|(_, knob)| *knob)
 }
 
-/// gpt-oss and Nova 2 take three levels: `minimal` is `low`, `xhigh` is `high`; an Anthropic-style budget is
-/// read as the level whose budget it reaches.
-/// The three levels of the models that take one: by the effort asked for (whatever budget the table gives it),
-/// else by a `thinking` object's budget.
+/// gpt-oss and Nova 2 take three levels: the effort asked for, `minimal` as `low` and `xhigh` as `high` (whatever
+/// budget `[reasoning.budgets]` gives it); an Anthropic-style budget is read as the level whose default budget it
+/// reaches.
 fn level(thinking: &Thinking) -> &'static str {
     match (thinking.effort, thinking.budget) {
         (Some("minimal" | "low"), _) => "low",
