@@ -50,7 +50,8 @@ impl UsageWriter {
                     }
                 }
                 let count = u64::try_from(batch.len()).unwrap_or(u64::MAX);
-                match store.insert_usage(&batch).await {
+                let full = std::mem::replace(&mut batch, Vec::with_capacity(batch_size));
+                match store.insert_usage(full).await {
                     Ok(()) => {
                         if failing {
                             tracing::info!("usage records: the store takes them again");
@@ -66,7 +67,6 @@ impl UsageWriter {
                         task_metrics.usage_dropped("store_error", count);
                     }
                 }
-                batch.clear();
             }
         });
         Arc::new(UsageWriter { queue, metrics })

@@ -218,7 +218,7 @@ async fn spend_of_the_previous_period_does_not_count_and_the_current_periods_fir
         .await;
         let id = key["id"].as_str().unwrap().to_owned();
         // $5 spent in the last millisecond of the previous period.
-        store.insert_usage(&[record(&id, start_s * 1000 - 1, 5_000_000)]).await.unwrap();
+        store.insert_usage(vec![record(&id, start_s * 1000 - 1, 5_000_000)]).await.unwrap();
         keys.push((period, start_s, id, key["key"].as_str().unwrap().to_owned()));
     }
     tokio::time::sleep(Duration::from_millis(2500)).await; // two refreshes of one second
@@ -228,7 +228,7 @@ async fn spend_of_the_previous_period_does_not_count_and_the_current_periods_fir
 
     // The whole budget spent in the period's first millisecond: refused from the next refresh on.
     for (_, start_s, id, _) in &keys {
-        store.insert_usage(&[record(id, start_s * 1000, 1_000_000)]).await.unwrap();
+        store.insert_usage(vec![record(id, start_s * 1000, 1_000_000)]).await.unwrap();
     }
     for (period, _, _, secret) in &keys {
         let deadline = Instant::now() + Duration::from_secs(10);

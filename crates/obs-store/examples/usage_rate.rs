@@ -50,7 +50,7 @@ async fn main() {
         let rows: Vec<UsageRow> = (0..records).map(|i| row(i, keys)).collect();
         let started = Instant::now();
         for chunk in rows.chunks(batch) {
-            store.insert_usage(chunk).await.unwrap();
+            store.insert_usage(chunk.to_vec()).await.unwrap();
         }
         let seconds = started.elapsed().as_secs_f64();
         #[allow(clippy::cast_precision_loss)]

@@ -1,7 +1,9 @@
 //! obs-store: obs's database. SQLite in a file by default (WAL, created on first use), PostgreSQL by URL for several
 //! replicas — one code path and the same SQL for both, through sqlx's `Any` driver (the queries use only what both
 //! dialects share: `$n` parameters, `TEXT` and `BIGINT` columns, no `RETURNING`), so a table added for one backend is
-//! added for both. Migrations are embedded and kept per table ([`migrations`]), recorded in `obs_migrations`.
+//! added for both. Migrations are embedded and kept per table ([`migrations`]), recorded in `obs_migrations`. The
+//! one exception is the write that runs most often: usage batches into a SQLite file go through a connection of
+//! their own (`sqlite_writer`, rusqlite), because sqlx's per-statement cost would be most of the writer's work.
 //!
 //! Owns: the connection pool, the migrations, and one module per table — [`responses`] (stored Responses API
 //! answers, their input items and their conversation, by gateway key), [`keys`] (managed gateway keys, as
@@ -16,6 +18,7 @@ pub mod keys;
 mod migrations;
 pub mod responses;
 mod sqlite_batch;
+mod sqlite_writer;
 pub mod usage;
 
 use std::time::Duration;
@@ -42,6 +45,12 @@ pub enum StoreError {
     /// A batch could not be encoded for the database.
     #[error("store: {0}")]
     Encode(String),
+    /// The SQLite usage connection refused or failed.
+    #[error("store: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    /// The thread writing usage batches failed.
+    #[error("store: the usage writer thread failed: {0}")]
+    Writer(String),
 }
 
 /// Which database a store is.
@@ -53,11 +62,12 @@ pub enum Backend {
     Postgres,
 }
 
-/// The database: a pool and its backend. Cheap to clone (the pool is shared).
+/// The database: a pool and its backend (and a SQLite file's usage connection). Cheap to clone (both are shared).
 #[derive(Debug, Clone)]
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    usage_connection: Option<sqlite_writer::UsageConnection>,
 }
 
 impl Store {
@@ -98,7 +108,15 @@ impl Store {
             // Persistent in the file: readers do not block the writer, nor it them.
             sqlx::query("PRAGMA journal_mode = WAL").execute(&pool).await?;
         }
-        let store = Store { pool, backend };
+        // An in-memory database is seen only through the pool's own connection.
+        let usage_connection = match backend {
+            Backend::Sqlite if !url.contains(":memory:") && !url.contains("mode=memory") => {
+                let options: sqlx::sqlite::SqliteConnectOptions = url.parse()?;
+                Some(sqlite_writer::UsageConnection::new(options.get_filename().to_owned()))
+            }
+            _ => None,
+        };
+        let store = Store { pool, backend, usage_connection };
         migrations::run(&store).await?;
         Ok(store)
     }
@@ -122,8 +140,11 @@ impl Store {
         })
     }
 
-    /// Closes the pool (waits for connections in use).
+    /// Closes the pool (waits for connections in use) and the usage connection.
     pub async fn close(&self) {
         self.pool.close().await;
+        if let Some(usage) = &self.usage_connection {
+            usage.close().await;
+        }
     }
 }

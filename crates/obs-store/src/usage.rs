@@ -130,37 +130,30 @@ pub struct UsageTotals {
 impl Store {
     /// Stores `rows` in one transaction.
     ///
-    /// On SQLite the transaction commits with `synchronous = NORMAL` — without waiting for the disk, which on a
-    /// small machine cost more than everything else the writer does (the fsync's kernel work, 20 times a second
-    /// under load). A crash of the process loses nothing committed; a power loss or OS crash can lose the last
-    /// batches, as a killed process loses the records still queued (docs/reference/keys.md §8). Every other write
-    /// (keys, stored responses) keeps `synchronous = FULL`, which the connection is given back with.
-    pub async fn insert_usage(&self, rows: &[UsageRow]) -> Result<(), StoreError> {
-        if self.backend() != crate::Backend::Sqlite {
-            let mut transaction = self.begin_write().await?;
-            insert_values(&mut transaction, rows).await?;
-            add_daily_spend_values(&mut transaction, &daily_spend(rows)).await?;
-            transaction.commit().await?;
-            return Ok(());
+    /// Into a SQLite file, through the store's usage connection (`sqlite_writer`), which commits with
+    /// `synchronous = NORMAL` — without waiting for the disk, which on a small machine cost more than everything
+    /// else the writer does (the fsync's kernel work, 20 times a second under load). A crash of the process loses
+    /// nothing committed; a power loss or OS crash can lose the last batches, as a killed process loses the records
+    /// still queued (docs/reference/keys.md §8). Every other write (keys, stored responses) goes through the pool,
+    /// whose connections keep `synchronous = FULL`. In memory, through the pool as one encoded batch
+    /// (`sqlite_batch`).
+    pub async fn insert_usage(&self, rows: Vec<UsageRow>) -> Result<(), StoreError> {
+        if let Some(usage) = &self.usage_connection {
+            return usage.insert(rows).await;
         }
-        let mut connection = self.pool().acquire().await?;
-        sqlx::query("PRAGMA synchronous = NORMAL").execute(&mut *connection).await?;
-        let written = async {
-            let mut transaction = sqlx::Connection::begin_with(&mut *connection, "BEGIN IMMEDIATE").await?;
-            crate::sqlite_batch::insert_usage(&mut transaction, rows).await?;
-            let daily = daily_spend(rows);
+        let mut transaction = self.begin_write().await?;
+        if self.backend() == crate::Backend::Sqlite {
+            crate::sqlite_batch::insert_usage(&mut transaction, &rows).await?;
+            let daily = daily_spend(&rows);
             if !daily.is_empty() {
                 crate::sqlite_batch::add_daily_spend(&mut transaction, &daily).await?;
             }
-            transaction.commit().await?;
-            Ok::<(), StoreError>(())
+        } else {
+            insert_values(&mut transaction, &rows).await?;
+            add_daily_spend_values(&mut transaction, &daily_spend(&rows)).await?;
         }
-        .await;
-        if sqlx::query("PRAGMA synchronous = FULL").execute(&mut *connection).await.is_err() {
-            // Never hand a connection back to the pool with the weaker setting.
-            connection.close_on_drop();
-        }
-        written
+        transaction.commit().await?;
+        Ok(())
     }
 
     /// Totals of the rows `query` selects, one per group (largest input first), or one row without grouping.
@@ -337,7 +330,7 @@ async fn add_daily_spend_values(
 }
 
 /// Each `(key id, UTC day)`'s cost in `rows`, for `obs_daily_spend`.
-fn daily_spend(rows: &[UsageRow]) -> Vec<((&str, i64), i64)> {
+pub(crate) fn daily_spend(rows: &[UsageRow]) -> Vec<((&str, i64), i64)> {
     let mut daily: std::collections::BTreeMap<(&str, i64), i64> = std::collections::BTreeMap::new();
     for row in rows.iter().filter(|row| row.cost_micro_usd != 0) {
         *daily.entry((row.key_id.as_str(), row.at_ms.div_euclid(86_400_000))).or_default() += row.cost_micro_usd;
@@ -353,12 +346,12 @@ mod tests {
     use crate::Store;
 
     #[tokio::test]
-    async fn a_usage_batch_gives_its_connection_back_with_full_synchronous() {
+    async fn usage_batches_leave_the_pools_connections_at_full_synchronous() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(&format!("sqlite://{}", dir.path().join("usage.db").display())).await.unwrap();
         let row = UsageRow { at_ms: 1, request_id: "r".to_owned(), key_id: "k".to_owned(), ..UsageRow::default() };
-        store.insert_usage(&[row]).await.unwrap();
-        // Every connection the pool has, the writer's among them (once it is back), held at once.
+        store.insert_usage(vec![row]).await.unwrap();
+        // Every connection the pool has, held at once.
         for _ in 0..200 {
             if store.pool().num_idle() == store.pool().size() as usize {
                 break;

@@ -162,7 +162,7 @@ async fn usage(store: &Store) {
     ];
     // More than one INSERT's worth.
     rows.extend((0..450).map(|i| usage_row(&b, None, "gpt-4o", day + 86_400_000 + i, 200, (1, 1))));
-    store.insert_usage(&rows).await.unwrap();
+    store.insert_usage(rows).await.unwrap();
     let only = |key: &str| UsageQuery { key_id: Some(key.to_owned()), ..UsageQuery::default() };
     assert_eq!(
         store.usage_totals(&only(&a)).await.unwrap(),
@@ -218,15 +218,24 @@ async fn usage(store: &Store) {
         overhead_us: 0,
         cost_micro_usd: 0,
     };
-    store.insert_usage(std::slice::from_ref(&odd)).await.unwrap();
+    store.insert_usage(vec![odd.clone()]).await.unwrap();
     let back: Vec<_> = store.recent_usage(20).await.unwrap().into_iter().filter(|row| row.key_id == c).collect();
     assert_eq!(back, [odd]);
-    store.insert_usage(&[]).await.unwrap();
+    store.insert_usage(Vec::new()).await.unwrap();
 }
 
 #[tokio::test]
-async fn sqlite_usage_records_and_totals() {
+async fn sqlite_memory_usage_records_and_totals() {
     usage(&Store::open("sqlite::memory:").await.unwrap()).await;
+}
+
+/// A file store writes usage through its own connection, not the pool's.
+#[tokio::test]
+async fn sqlite_file_usage_records_and_totals() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&format!("sqlite://{}", dir.path().join("obs.db").display())).await.unwrap();
+    usage(&store).await;
+    store.close().await;
 }
 
 #[tokio::test]
