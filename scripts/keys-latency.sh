@@ -47,7 +47,13 @@ start_obs() {
   for _ in $(seq 200); do curl -sf "http://127.0.0.1:$port/health" >/dev/null 2>&1 && break; sleep 0.02; done
   echo "$port $!"
 }
-stop_obs() { kill "$1" 2>/dev/null || true; while kill -0 "$1" 2>/dev/null; do sleep 0.02; done; }
+# Stops obs-server $1 and waits until it has exited. It is a child of start_obs's subshell, so once that subshell is
+# gone it is reaped by whatever adopts it, which can take seconds: an exited process still listed (a zombie) counts
+# as stopped.
+stop_obs() {
+  kill "$1" 2>/dev/null || true
+  while kill -0 "$1" 2>/dev/null && [ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" != Z ]; do sleep 0.02; done
+}
 
 # A config whose key store is $work/<row>.db; the store holds 10,000 managed keys ($2: none or limits) unless $2 is
 # empty. The template is made once (obs creates the tables), each measurement gets a copy.

@@ -1,11 +1,11 @@
-//! SQLite's batch writes of usage records as one parameter: the whole batch is encoded once, in SQLite's binary JSON
-//! (JSONB, https://sqlite.org/jsonb.html), and read by a single `INSERT … SELECT`. Binding each value through sqlx
-//! costs several times what SQLite's own insert does (17 parameters a row, rows in multi-row `VALUES`: five times the
-//! writer's instructions of this way), and on a small machine that CPU is taken from the requests being answered; one
-//! BLOB parameter per statement is nearly free to bind. JSONB rather than JSON text, because SQLite turns JSON text
-//! into JSONB before it reads it anyway: this saves that conversion, ~6,400 instructions per record
-//! (docs/benchmarks.md). PostgreSQL keeps its multi-row `VALUES` (`usage.rs`), where the round trips, not the
-//! binding, are the cost.
+//! Usage batches into an in-memory SQLite store, through the pool (a file store has its own usage connection,
+//! `sqlite_writer.rs`; an in-memory database is seen only by the pool's one connection). The whole batch is one
+//! parameter, encoded once in SQLite's binary JSON (JSONB, https://sqlite.org/jsonb.html) and read by a single
+//! `INSERT … SELECT`: through sqlx each statement is a round trip to its worker thread and each bound value is
+//! converted twice (17 parameters a row in multi-row `VALUES` cost five times the writer's instructions of this way),
+//! while one BLOB parameter is nearly free to bind. JSONB rather than JSON text, because SQLite turns JSON text into
+//! JSONB before it reads it anyway: this saves that conversion, ~6,400 instructions per record (docs/benchmarks.md).
+//! PostgreSQL keeps its multi-row `VALUES` (`usage.rs`), where the round trips, not the binding, are the cost.
 
 use sqlx::{Any, Transaction};
 

@@ -68,7 +68,8 @@ pub(crate) const COLUMNS: [&str; 17] = [
 ];
 
 /// Rows per `INSERT` on PostgreSQL: long statements mean fewer round trips, and 200 rows of 17 parameters stay far
-/// below its limit. SQLite takes a whole batch as one JSON parameter (`sqlite_batch.rs`).
+/// below its limit. SQLite files take usage through their own connection (`sqlite_writer.rs`), in-memory SQLite as
+/// one JSONB parameter (`sqlite_batch.rs`).
 const POSTGRES_ROWS_PER_INSERT: usize = 200;
 
 /// What to total and how to group.
