@@ -10,7 +10,7 @@
 use sqlx::{Any, Transaction};
 
 use crate::StoreError;
-use crate::usage::UsageRow;
+use crate::usage::{Column, UsageRow};
 
 /// JSONB element types (the low four bits of an element's first header byte).
 const NULL: u8 = 0x0;
@@ -58,26 +58,11 @@ fn text(out: &mut Vec<u8>, value: Option<&str>) {
 
 /// One record as a JSONB array's payload, in the column order of `usage::COLUMNS`.
 fn record(out: &mut Vec<u8>, row: &UsageRow) {
-    integer(out, row.at_ms);
-    text(out, Some(&row.request_id));
-    text(out, Some(&row.key_id));
-    text(out, row.team.as_deref());
-    text(out, Some(&row.route));
-    text(out, row.model.as_deref());
-    text(out, row.provider.as_deref());
-    text(out, row.target.as_deref());
-    for number in [
-        row.status,
-        row.input_tokens,
-        row.cache_read_tokens,
-        row.cache_write_tokens,
-        row.output_tokens,
-        row.reasoning_tokens,
-        row.duration_us,
-        row.overhead_us,
-        row.cost_micro_usd,
-    ] {
-        integer(out, number);
+    for column in row.columns() {
+        match column {
+            Column::Integer(value) => integer(out, value),
+            Column::Text(value) => text(out, value),
+        }
     }
 }
 

@@ -17,7 +17,7 @@ use std::time::Duration;
 use rusqlite::{Connection, OpenFlags, TransactionBehavior, params};
 
 use crate::StoreError;
-use crate::usage::{COLUMNS, UsageRow, daily_spend};
+use crate::usage::{COLUMNS, Column, UsageRow, daily_spend};
 
 /// Adds a batch's cost per key and UTC day.
 const ADD_DAILY_SPEND: &str = "INSERT INTO obs_daily_spend (key_id, day, cost_micro_usd) VALUES (?1, ?2, ?3) \
@@ -97,26 +97,7 @@ fn write(connection: &mut Connection, rows: &[UsageRow]) -> rusqlite::Result<()>
     {
         let mut insert = transaction.prepare_cached(insert_statement())?;
         for row in rows {
-            // In the order of `COLUMNS`.
-            insert.execute(params![
-                row.at_ms,
-                row.request_id,
-                row.key_id,
-                row.team,
-                row.route,
-                row.model,
-                row.provider,
-                row.target,
-                row.status,
-                row.input_tokens,
-                row.cache_read_tokens,
-                row.cache_write_tokens,
-                row.output_tokens,
-                row.reasoning_tokens,
-                row.duration_us,
-                row.overhead_us,
-                row.cost_micro_usd,
-            ])?;
+            insert.execute(rusqlite::params_from_iter(row.columns()))?;
         }
         let mut add_spend = transaction.prepare_cached(ADD_DAILY_SPEND)?;
         for ((key_id, day), cost) in daily_spend(rows) {
@@ -124,6 +105,16 @@ fn write(connection: &mut Connection, rows: &[UsageRow]) -> rusqlite::Result<()>
         }
     }
     transaction.commit()
+}
+
+impl rusqlite::ToSql for Column<'_> {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        Ok(match *self {
+            Column::Integer(value) => value.into(),
+            Column::Text(Some(value)) => value.into(),
+            Column::Text(None) => rusqlite::types::Null.into(),
+        })
+    }
 }
 
 #[cfg(test)]

@@ -67,6 +67,42 @@ pub(crate) const COLUMNS: [&str; 17] = [
     "cost_micro_usd",
 ];
 
+/// One column's value of a record, as the writers bind or encode it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Column<'a> {
+    /// A `BIGINT`.
+    Integer(i64),
+    /// A `TEXT`, or `NULL`.
+    Text(Option<&'a str>),
+}
+
+impl UsageRow {
+    /// The record's values in the order of [`COLUMNS`]: the one place that order is spelled out for writing
+    /// (PostgreSQL's binds, SQLite's JSONB batch and its prepared insert).
+    pub(crate) fn columns(&self) -> [Column<'_>; 17] {
+        use Column::{Integer, Text};
+        [
+            Integer(self.at_ms),
+            Text(Some(&self.request_id)),
+            Text(Some(&self.key_id)),
+            Text(self.team.as_deref()),
+            Text(Some(&self.route)),
+            Text(self.model.as_deref()),
+            Text(self.provider.as_deref()),
+            Text(self.target.as_deref()),
+            Integer(self.status),
+            Integer(self.input_tokens),
+            Integer(self.cache_read_tokens),
+            Integer(self.cache_write_tokens),
+            Integer(self.output_tokens),
+            Integer(self.reasoning_tokens),
+            Integer(self.duration_us),
+            Integer(self.overhead_us),
+            Integer(self.cost_micro_usd),
+        ]
+    }
+}
+
 /// Rows per `INSERT` on PostgreSQL: long statements mean fewer round trips, and 200 rows of 17 parameters stay far
 /// below its limit. SQLite files take usage through their own connection (`sqlite_writer.rs`), in-memory SQLite as
 /// one JSONB parameter (`sqlite_batch.rs`).
@@ -283,24 +319,12 @@ async fn insert_values(
         let statement = format!("INSERT INTO obs_usage ({}) VALUES {}", COLUMNS.join(", "), placeholders.join(", "));
         let mut query = sqlx::query(&statement);
         for row in batch {
-            query = query
-                .bind(row.at_ms)
-                .bind(&row.request_id)
-                .bind(&row.key_id)
-                .bind(&row.team)
-                .bind(&row.route)
-                .bind(&row.model)
-                .bind(&row.provider)
-                .bind(&row.target)
-                .bind(row.status)
-                .bind(row.input_tokens)
-                .bind(row.cache_read_tokens)
-                .bind(row.cache_write_tokens)
-                .bind(row.output_tokens)
-                .bind(row.reasoning_tokens)
-                .bind(row.duration_us)
-                .bind(row.overhead_us)
-                .bind(row.cost_micro_usd);
+            for column in row.columns() {
+                query = match column {
+                    Column::Integer(value) => query.bind(value),
+                    Column::Text(value) => query.bind(value),
+                };
+            }
         }
         query.execute(&mut **transaction).await?;
     }
