@@ -88,6 +88,8 @@ pub struct RunningServer {
     metrics_addr: Option<SocketAddr>,
     stop: watch::Sender<bool>,
     task: JoinHandle<()>,
+    /// Usage records, to write what is still queued once the server has stopped.
+    usage: Option<(Arc<crate::usage_writer::UsageWriter>, Duration)>,
     #[cfg(feature = "demo")]
     demo: Option<MockHandle>,
 }
@@ -114,9 +116,13 @@ impl RunningServer {
         let _ = self.stop.send(true);
     }
 
-    /// Waits until the server has stopped (after [`RunningServer::shutdown`]).
+    /// Waits until the server has stopped (after [`RunningServer::shutdown`]) and the usage records still queued
+    /// are written (up to the grace period again).
     pub async fn wait(self) {
         let _ = self.task.await;
+        if let Some((usage, within)) = &self.usage {
+            usage.finish(*within).await;
+        }
     }
 }
 
@@ -212,6 +218,7 @@ pub async fn start(options: ServeOptions) -> Result<RunningServer, ServerError> 
     if let Some(listener) = metrics_listener {
         tokio::spawn(accept(listener, metrics_only(app.clone()), None, stopped.clone(), grace));
     }
+    let usage = app.usage.clone().map(|usage| (usage, grace));
     let task = tokio::spawn(accept(listener, app, tls, stopped, grace));
     tracing::info!(address = %format!("{scheme}://{local}"), "obs listening");
     Ok(RunningServer {
@@ -219,6 +226,7 @@ pub async fn start(options: ServeOptions) -> Result<RunningServer, ServerError> 
         metrics_addr,
         stop,
         task,
+        usage,
         #[cfg(feature = "demo")]
         demo,
     })

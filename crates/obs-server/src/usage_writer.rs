@@ -2,23 +2,30 @@
 //! its log closes (for streams, when the stream ends) and never waits — a full queue drops the record and counts it
 //! (`obs_usage_records_dropped_total{reason="queue_full"}`). One background task writes what is queued in batches,
 //! one transaction each (a batch that is not full waits 50 ms for more); a batch the store refuses is dropped and
-//! counted (`reason="store_error"`), and logged once per outage.
+//! counted (`reason="store_error"`), and logged once per outage. A graceful stop writes what is still queued before
+//! the process ends ([`UsageWriter::finish`]); only a killed process loses queued records.
 
 use std::sync::Arc;
 
 use obs_service::config::UsageSection;
 use obs_store::{Store, UsageRow};
-use tokio::sync::mpsc;
+use std::sync::{Mutex, PoisonError};
+use std::time::Duration;
+
+use tokio::sync::{mpsc, watch};
+use tokio::task::JoinHandle;
 
 use crate::metrics::Metrics;
 
 /// How long a batch that is not full waits for more records before it is written.
 const LINGER: std::time::Duration = std::time::Duration::from_millis(50);
 
-/// The queue's sending end.
+/// The queue's sending end, and the writer task to stop and wait for.
 pub(crate) struct UsageWriter {
     queue: mpsc::Sender<UsageRow>,
     metrics: Arc<Metrics>,
+    stop: watch::Sender<bool>,
+    task: Mutex<Option<JoinHandle<()>>>,
 }
 
 impl std::fmt::Debug for UsageWriter {
@@ -31,22 +38,46 @@ impl UsageWriter {
     /// Starts the writer task over `store`.
     pub(crate) fn start(store: Store, section: &UsageSection, metrics: Arc<Metrics>) -> Arc<Self> {
         let (queue, mut queued) = mpsc::channel::<UsageRow>(section.queue_capacity);
+        let (stop, mut stopping) = watch::channel(false);
         let batch_size = section.batch_size;
         let task_metrics = metrics.clone();
-        tokio::spawn(async move {
+        let task = tokio::spawn(async move {
             let mut batch = Vec::with_capacity(batch_size);
             let mut failing = false;
-            // Ends when every sender is gone (the server is) and the queue is drained.
-            while queued.recv_many(&mut batch, batch_size).await > 0 {
-                // A quiet moment's records wait a little for company: one transaction (and one fsync) for many
-                // rather than each (under load, batches fill on their own).
-                if batch.len() < batch_size {
-                    tokio::time::sleep(LINGER).await;
-                    while batch.len() < batch_size {
-                        match queued.try_recv() {
-                            Ok(row) => batch.push(row),
-                            Err(_) => break,
+            // Told to stop, the queue takes no more and the loop writes what it holds.
+            let mut closed = false;
+            // Ends when the queue is closed (or every sender is gone) and drained.
+            loop {
+                let received = if closed {
+                    queued.recv_many(&mut batch, batch_size).await
+                } else {
+                    tokio::select! {
+                        received = queued.recv_many(&mut batch, batch_size) => received,
+                        _ = stopping.wait_for(|stop| *stop) => {
+                            queued.close();
+                            closed = true;
+                            continue;
                         }
+                    }
+                };
+                if received == 0 {
+                    break;
+                }
+                // A quiet moment's records wait a little for company: one transaction (and one fsync) for many
+                // rather than each (under load, batches fill on their own) — unless the server is stopping.
+                if batch.len() < batch_size && !closed {
+                    tokio::select! {
+                        () = tokio::time::sleep(LINGER) => {}
+                        _ = stopping.wait_for(|stop| *stop) => {
+                            queued.close();
+                            closed = true;
+                        }
+                    }
+                }
+                while batch.len() < batch_size {
+                    match queued.try_recv() {
+                        Ok(row) => batch.push(row),
+                        Err(_) => break,
                     }
                 }
                 let count = u64::try_from(batch.len()).unwrap_or(u64::MAX);
@@ -69,7 +100,22 @@ impl UsageWriter {
                 }
             }
         });
-        Arc::new(UsageWriter { queue, metrics })
+        Arc::new(UsageWriter { queue, metrics, stop, task: Mutex::new(Some(task)) })
+    }
+
+    /// Stops taking records, writes those still queued, and waits up to `within` for the writer to finish. Called
+    /// once the server has stopped answering, so no request is left to record.
+    pub(crate) async fn finish(&self, within: Duration) {
+        let _ = self.stop.send(true);
+        let task = self.task.lock().unwrap_or_else(PoisonError::into_inner).take();
+        if let Some(task) = task
+            && tokio::time::timeout(within, task).await.is_err()
+        {
+            tracing::warn!(
+                seconds = within.as_secs(),
+                "usage records: the writer did not finish in time; records still queued are lost"
+            );
+        }
     }
 
     /// Queues one record, or drops and counts it when the queue is full.

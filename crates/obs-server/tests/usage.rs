@@ -362,3 +362,15 @@ async fn a_full_queue_drops_records_and_counts_exactly_how_many() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
+
+/// A graceful stop writes the records still waiting in the queue (the last batch lingers 50 ms for company): right
+/// after `wait()` returns, every request served has its record.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_graceful_stop_writes_the_records_still_queued() {
+    let s = setup(|_| {}).await;
+    assert_eq!(burst(&s, 200, 8).await, 200);
+    let Setup { t, store, _dir, .. } = s;
+    t.server.shutdown();
+    t.server.wait().await;
+    assert_eq!(store.usage_count().await.unwrap(), 200, "no record lost to the stop");
+}
