@@ -191,12 +191,14 @@ pub async fn start(options: ServeOptions) -> Result<RunningServer, ServerError> 
     let expose_target = config.server.expose_target_header;
     let gateway = Arc::new(Gateway::new(config.clone()).map_err(|e| ServerError::Config(e.to_string()))?);
     let metrics = Arc::new(Metrics::new(gateway.clone()));
-    let usage = usage_store.map(|store| crate::usage_writer::UsageWriter::start(store, &config.usage, metrics.clone()));
+    let prices = Arc::new(obs_service::prices::Prices::new(&config.prices));
+    let usage = usage_store
+        .map(|store| crate::usage_writer::UsageWriter::start(store, &config.usage, metrics.clone(), prices.clone()));
     let app = Arc::new(App {
         auth,
         metrics,
         usage,
-        prices: Arc::new(obs_service::prices::Prices::new(&config.prices)),
+        prices,
         group_limits: crate::group_limits::from_config(&config),
         expose_target,
         body_limit: config.server.body_limit_bytes,

@@ -7,7 +7,9 @@
 
 use std::sync::Arc;
 
+use obs_convert::token_counts::TokenCounts;
 use obs_service::config::UsageSection;
+use obs_service::prices::{Prices, Tokens};
 use obs_store::{Store, UsageRow};
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
@@ -20,9 +22,13 @@ use crate::metrics::Metrics;
 /// How long a batch that is not full waits for more records before it is written.
 const LINGER: std::time::Duration = std::time::Duration::from_millis(50);
 
+/// A record as queued: the row, and a verbatim answer's `usage` object when its tokens are still to be read (the
+/// writer reads them and prices the row).
+type Queued = (UsageRow, Option<String>);
+
 /// The queue's sending end, and the writer task to stop and wait for.
 pub(crate) struct UsageWriter {
-    queue: mpsc::Sender<UsageRow>,
+    queue: mpsc::Sender<Queued>,
     metrics: Arc<Metrics>,
     stop: watch::Sender<bool>,
     task: Mutex<Option<JoinHandle<()>>>,
@@ -36,8 +42,8 @@ impl std::fmt::Debug for UsageWriter {
 
 impl UsageWriter {
     /// Starts the writer task over `store`.
-    pub(crate) fn start(store: Store, section: &UsageSection, metrics: Arc<Metrics>) -> Arc<Self> {
-        let (queue, mut queued) = mpsc::channel::<UsageRow>(section.queue_capacity);
+    pub(crate) fn start(store: Store, section: &UsageSection, metrics: Arc<Metrics>, prices: Arc<Prices>) -> Arc<Self> {
+        let (queue, mut queued) = mpsc::channel::<Queued>(section.queue_capacity);
         let (stop, mut stopping) = watch::channel(false);
         let batch_size = section.batch_size;
         let task_metrics = metrics.clone();
@@ -81,7 +87,10 @@ impl UsageWriter {
                     }
                 }
                 let count = u64::try_from(batch.len()).unwrap_or(u64::MAX);
-                let full = std::mem::replace(&mut batch, Vec::with_capacity(batch_size));
+                let full: Vec<UsageRow> = std::mem::replace(&mut batch, Vec::with_capacity(batch_size))
+                    .into_iter()
+                    .map(|(row, usage)| complete(row, usage.as_deref(), &prices))
+                    .collect();
                 match store.insert_usage(full).await {
                     Ok(()) => {
                         if failing {
@@ -118,10 +127,43 @@ impl UsageWriter {
         }
     }
 
-    /// Queues one record, or drops and counts it when the queue is full.
-    pub(crate) fn record(&self, row: UsageRow) {
-        if self.queue.try_send(row).is_err() {
+    /// Queues one record (with the `usage` object still to read, if any), or drops and counts it when the queue is
+    /// full.
+    pub(crate) fn record(&self, row: UsageRow, usage_json: Option<String>) {
+        if self.queue.try_send((row, usage_json)).is_err() {
             self.metrics.usage_dropped("queue_full", 1);
         }
     }
+}
+
+/// A queued row with the tokens of its `usage` object (when it came without them) and their cost.
+fn complete(mut row: UsageRow, usage_json: Option<&str>, prices: &Prices) -> UsageRow {
+    let Some(tokens) = usage_json.and_then(|usage| TokenCounts::from_usage_json(usage.as_bytes())) else { return row };
+    let count = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
+    row.input_tokens = count(tokens.input);
+    row.cache_read_tokens = count(tokens.cache_read);
+    row.cache_write_tokens = count(tokens.cache_write);
+    row.output_tokens = count(tokens.output);
+    row.reasoning_tokens = count(tokens.reasoning);
+    row.cost_micro_usd =
+        priced_model(row.target.as_deref(), row.model.as_deref()).map_or(0, |m| cost(prices, m, tokens));
+    row
+}
+
+/// The model a record is priced by: the one that served (`<provider>/<model-id>`), else the one asked for.
+pub(crate) fn priced_model<'a>(target: Option<&'a str>, model: Option<&'a str>) -> Option<&'a str> {
+    target.and_then(|t| t.split_once('/')).map(|(_, served)| served).or(model)
+}
+
+/// What `tokens` of `model` cost by the price table, in millionths of a US dollar.
+pub(crate) fn cost(prices: &Prices, model: &str, tokens: TokenCounts) -> i64 {
+    prices.cost_micro_usd(
+        model,
+        Tokens {
+            input: tokens.input,
+            cache_read: tokens.cache_read,
+            cache_write: tokens.cache_write,
+            output: tokens.output,
+        },
+    )
 }

@@ -374,3 +374,28 @@ async fn a_graceful_stop_writes_the_records_still_queued() {
     t.server.wait().await;
     assert_eq!(store.usage_count().await.unwrap(), 200, "no record lost to the stop");
 }
+
+/// A verbatim OpenAI answer's tokens are read by the writer, off the request path, when nothing on it needs them
+/// (no `tpm`, no budget): the record has them, and their cost, all the same.
+#[tokio::test]
+async fn a_verbatim_answers_tokens_and_cost_are_read_by_the_writer() {
+    let s = setup(|_| {}).await;
+    let response = s.post("/v1/chat/completions", "deferred-usage", &chat("gpt-4o", false)).await;
+    assert_eq!(response.status(), 200);
+    let answer: Value = response.json().await.unwrap();
+    let expected = TokenCounts::from_usage(&answer["usage"]).unwrap();
+    let row = s.record("deferred-usage").await;
+    let recorded =
+        (row.input_tokens, row.cache_read_tokens, row.cache_write_tokens, row.output_tokens, row.reasoning_tokens);
+    assert_eq!(recorded, counted(expected));
+    let prices = obs_service::prices::Prices::new(&std::collections::BTreeMap::new());
+    let tokens = obs_service::prices::Tokens {
+        input: expected.input,
+        cache_read: expected.cache_read,
+        cache_write: expected.cache_write,
+        output: expected.output,
+    };
+    let cost = prices.cost_micro_usd("gpt-4o", tokens);
+    assert!(cost > 0, "gpt-4o is in the shipped price table");
+    assert_eq!(row.cost_micro_usd, cost);
+}
