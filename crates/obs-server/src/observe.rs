@@ -169,8 +169,6 @@ impl RequestLog {
             Caller::Static => ("static".to_owned(), None),
             Caller::Anonymous => ("anonymous".to_owned(), None),
         };
-        let tokens = self.tokens.unwrap_or_default();
-        let count = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
         // No tokens noted (none reported, or left for the writer to read): nothing to price here.
         let cost = match self.tokens {
             Some(tokens) => crate::usage_writer::priced_model(self.target.as_deref(), self.model.as_deref())
@@ -188,7 +186,7 @@ impl RequestLog {
         let at_ms = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
-        obs_store::UsageRow {
+        let row = obs_store::UsageRow {
             at_ms,
             request_id: self.request_id.clone(),
             key_id,
@@ -198,15 +196,12 @@ impl RequestLog {
             provider: self.provider.as_deref().map(str::to_owned),
             target: self.target.clone(),
             status: i64::from(self.status),
-            input_tokens: count(tokens.input),
-            cache_read_tokens: count(tokens.cache_read),
-            cache_write_tokens: count(tokens.cache_write),
-            output_tokens: count(tokens.output),
-            reasoning_tokens: count(tokens.reasoning),
             duration_us: micros(duration),
             overhead_us: micros(self.overhead),
             cost_micro_usd: cost,
-        }
+            ..obs_store::UsageRow::default()
+        };
+        crate::usage_writer::with_tokens(row, self.tokens.unwrap_or_default())
     }
 }
 

@@ -5,22 +5,20 @@
 //! counted (`reason="store_error"`), and logged once per outage. A graceful stop writes what is still queued before
 //! the process ends ([`UsageWriter::finish`]); only a killed process loses queued records.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
 
 use obs_convert::token_counts::TokenCounts;
 use obs_service::config::UsageSection;
 use obs_service::prices::{Prices, Tokens};
 use obs_store::{Store, UsageRow};
-use std::sync::{Mutex, PoisonError};
-use std::time::Duration;
-
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
 use crate::metrics::Metrics;
 
 /// How long a batch that is not full waits for more records before it is written.
-const LINGER: std::time::Duration = std::time::Duration::from_millis(50);
+const LINGER: Duration = Duration::from_millis(50);
 
 /// A record as queued: the row, and a verbatim answer's `usage` object when its tokens are still to be read (the
 /// writer reads them and prices the row).
@@ -137,16 +135,22 @@ impl UsageWriter {
 }
 
 /// A queued row with the tokens of its `usage` object (when it came without them) and their cost.
-fn complete(mut row: UsageRow, usage_json: Option<&str>, prices: &Prices) -> UsageRow {
+fn complete(row: UsageRow, usage_json: Option<&str>, prices: &Prices) -> UsageRow {
     let Some(tokens) = usage_json.and_then(|usage| TokenCounts::from_usage_json(usage.as_bytes())) else { return row };
+    let mut row = with_tokens(row, tokens);
+    row.cost_micro_usd =
+        priced_model(row.target.as_deref(), row.model.as_deref()).map_or(0, |m| cost(prices, m, tokens));
+    row
+}
+
+/// `row` with the token columns of `tokens`.
+pub(crate) fn with_tokens(mut row: UsageRow, tokens: TokenCounts) -> UsageRow {
     let count = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
     row.input_tokens = count(tokens.input);
     row.cache_read_tokens = count(tokens.cache_read);
     row.cache_write_tokens = count(tokens.cache_write);
     row.output_tokens = count(tokens.output);
     row.reasoning_tokens = count(tokens.reasoning);
-    row.cost_micro_usd =
-        priced_model(row.target.as_deref(), row.model.as_deref()).map_or(0, |m| cost(prices, m, tokens));
     row
 }
 
